@@ -1,0 +1,62 @@
+# Everything builds from python3 and node on the PATH; each target sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_DIR := tests/node
+ARGS ?=
+
+.PHONY: run test venv proto proto-check lint typecheck pytest node-test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Run the emulator in the foreground on 127.0.0.1 (Ctrl-C stops it). Pass flags with ARGS="--port 50051".
+run: $(STAMP)
+	$(PY) -m emulator serve $(ARGS)
+
+## Run every check and test: lint, types, generated-code freshness, the Python suite, the Node SDK suite.
+test: $(STAMP) proto-check lint typecheck pytest node-test
+
+pytest: $(STAMP)
+	$(PY) -m pytest -q -n 2 $(ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check emulator tests benchmarks
+	$(PY) -m ruff format --check emulator tests benchmarks
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+## Regenerate the admin API's Python code from protos/.
+proto: $(STAMP)
+	$(PY) -m grpc_tools.protoc -Iemulator/_generated=protos --python_out=. --grpc_python_out=. --pyi_out=. protos/admin.proto
+
+proto-check: $(STAMP)
+	@tmp=$$(mktemp -d) && \
+	$(PY) -m grpc_tools.protoc -Iemulator/_generated=protos --python_out=$$tmp --grpc_python_out=$$tmp --pyi_out=$$tmp protos/admin.proto && \
+	for f in admin_pb2.py admin_pb2_grpc.py admin_pb2.pyi; do \
+	  cmp -s $$tmp/emulator/_generated/$$f emulator/_generated/$$f || { echo "emulator/_generated/$$f is stale: run 'make proto'"; rm -rf $$tmp; exit 1; }; \
+	done; rm -rf $$tmp; echo "generated code is up to date"
+
+## The Node SDK conformance suite. Without node it is skipped loudly; CI=true makes that an error.
+node-test: $(STAMP)
+	@if command -v node >/dev/null 2>&1; then \
+	  cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error && EMULATOR_PYTHON=$(CURDIR)/$(PY) npm test; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "node is not on the PATH: the Node SDK conformance suite cannot run, and CI requires it" >&2; exit 1; \
+	else \
+	  echo "*** SKIPPED: node is not on the PATH, so the Node SDK conformance suite did not run ***" >&2; \
+	fi
+
+## Benchmarks (not tests): prints a table and writes benchmarks/results.{json,md}.
+bench: $(STAMP)
+	$(PY) benchmarks/run.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,241 @@
+"""Plain-Python control of an emulator, in-process or over the admin API.
+
+One :class:`Control` class, two transports: :func:`local_control` calls the admin service's
+handlers directly (no network, safe from any thread or event loop), :func:`remote_control`
+calls a running emulator's admin API over gRPC. Both return the same values and raise
+:class:`ControlError` with a gRPC status name, so code written against one runs against the other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import grpc
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+
+from emulator._generated import admin_pb2 as pb
+from emulator.core.clock import from_epoch
+from emulator.core.emulator import Emulator
+from emulator.core.errors import EmulatorError
+from emulator.services.admin import AdminService
+from emulator.services.rpc import ADMIN_TOKEN_HEADER
+from emulator.services.status import status_of
+
+Transport = Callable[[str, Message, type[Message]], Any]
+
+
+class ControlError(Exception):
+    """An admin call was refused; ``code`` is the gRPC status name (e.g. ``INVALID_ARGUMENT``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """The credentials every emulator starts with. ``api_key`` is the base64 form users hold."""
+
+    api_key: str
+    session_token: str
+    raw_api_key: str
+    raw_session_token: str
+    endpoint: str
+
+
+class Control:
+    """Clock, state, keys, faults and journal of one emulator, as plain Python calls."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._call = transport
+
+    # clock
+    def now(self) -> datetime:
+        return _instant(self._call("GetClock", pb.GetClockRequest(), pb.ClockState))
+
+    def clock_mode(self) -> str:
+        return str(self._call("GetClock", pb.GetClockRequest(), pb.ClockState).mode)
+
+    def set_time(self, instant: datetime | str | float) -> datetime:
+        """Move the clock to ``instant`` (forward only): a datetime, ISO 8601 text, or epoch seconds."""
+        if isinstance(instant, datetime):
+            request = pb.SetClockRequest(epoch_seconds=instant.timestamp())
+        elif isinstance(instant, str):
+            request = pb.SetClockRequest(time=instant)
+        else:
+            request = pb.SetClockRequest(epoch_seconds=float(instant))
+        return _instant(self._call("SetClock", request, pb.ClockState))
+
+    def advance(self, seconds: float | timedelta) -> datetime:
+        if isinstance(seconds, timedelta):
+            seconds = seconds.total_seconds()
+        return _instant(self._call("AdvanceClock", pb.AdvanceClockRequest(seconds=seconds), pb.ClockState))
+
+    def set_clock_mode(self, mode: str) -> datetime:
+        """``"manual"`` (frozen) or ``"system"`` (follows the host clock from the current instant)."""
+        return _instant(self._call("SetClockMode", pb.SetClockModeRequest(mode=mode), pb.ClockState))
+
+    # state
+    def reset(self) -> Bootstrap:
+        return _bootstrap(self._call("Reset", pb.ResetRequest(), pb.Bootstrap))
+
+    def bootstrap(self) -> Bootstrap:
+        return _bootstrap(self._call("GetBootstrap", pb.GetBootstrapRequest(), pb.Bootstrap))
+
+    def export_state(self) -> dict[str, Any]:
+        document = self._call("ExportState", pb.ExportStateRequest(), pb.StateDocument)
+        return json.loads(document.json)  # type: ignore[no-any-return]
+
+    def import_state(self, document: dict[str, Any] | str) -> Bootstrap:
+        text = document if isinstance(document, str) else json.dumps(document)
+        return _bootstrap(self._call("ImportState", pb.StateDocument(json=text), pb.Bootstrap))
+
+    # keys
+    def keys(self, include_inactive: bool = False) -> list[dict[str, Any]]:
+        response = self._call("ListKeys", pb.ListKeysRequest(include_inactive=include_inactive), pb.ListKeysResponse)
+        return [_key(k) for k in response.keys]
+
+    def describe_key(self, key: str) -> dict[str, Any]:
+        """A key id, a raw key or its base64 form -> what the emulator holds about it."""
+        return _key(self._call("DescribeKey", pb.KeyRequest(key=key), pb.KeyInfo))
+
+    def revoke_key(self, key: str) -> dict[str, Any]:
+        return _key(self._call("RevokeKey", pb.KeyRequest(key=key), pb.KeyInfo))
+
+    def authorize(
+        self, key: str, action: str, cache: str, *, item: bytes | str | None = None, topic: str | None = None
+    ) -> dict[str, Any]:
+        """Would ``key`` be allowed ``action`` on ``cache`` (and item or topic)? ``allowed`` and ``reason``."""
+        request = pb.AuthorizeRequest(key=key, action=action, cache=cache)
+        if item is not None:
+            request.item = item.encode() if isinstance(item, str) else item
+        if topic is not None:
+            request.topic = topic
+        response = self._call("Authorize", request, pb.AuthorizeResponse)
+        return _plain(response) | {"allowed": response.allowed, "matched_index": response.matched_index}
+
+    # faults
+    def add_fault(
+        self,
+        method: str | list[str] = "",
+        code: str = "UNAVAILABLE",
+        *,
+        count: int | None = None,
+        delay: float = 0.0,
+        message: str = "",
+        key_id: str = "",
+        token_id: str = "",
+    ) -> dict[str, Any]:
+        """Make calls to ``method`` fail with ``code``, ``count`` times (``None``: until cleared)."""
+        methods = [method] if isinstance(method, str) else list(method)
+        rule = pb.FaultRule(
+            methods=[m for m in methods if m], code=code, message=message, count=count or 0,
+            delay_seconds=delay, key_id=key_id, token_id=token_id,
+        )  # fmt: skip
+        return _rule(self._call("AddFault", rule, pb.FaultRule))
+
+    def faults(self) -> list[dict[str, Any]]:
+        return [_rule(r) for r in self._call("ListFaults", pb.ListFaultsRequest(), pb.ListFaultsResponse).rules]
+
+    def clear_faults(self, rule_id: str = "") -> int:
+        return int(self._call("ClearFaults", pb.ClearFaultsRequest(rule_id=rule_id), pb.ClearFaultsResponse).removed)
+
+    # journal
+    def journal(self, method: str = "", limit: int = 0) -> list[dict[str, Any]]:
+        request = pb.GetJournalRequest(method=method, limit=limit)
+        entries = self._call("GetJournal", request, pb.GetJournalResponse).entries
+        return [_entry(e) for e in entries]
+
+    def clear_journal(self) -> int:
+        return int(self._call("ClearJournal", pb.ClearJournalRequest(), pb.ClearJournalResponse).removed)
+
+
+def local_control(emulator: Emulator) -> Control:
+    """Control an emulator in this process by calling its admin handlers directly."""
+    handlers = {m.name: m.handle for m in AdminService(emulator).methods()}
+
+    def call(name: str, request: Message, response_type: type[Message]) -> Any:
+        try:
+            return handlers[name](emulator.state, request)
+        except EmulatorError as error:
+            raise ControlError(status_of(error).name, error.message) from None
+
+    return Control(call)
+
+
+def remote_control(target: str, *, admin_token: str = "", timeout: float = 10.0) -> RemoteControl:
+    """Control the emulator listening on ``target`` (``host:port``) through its admin API."""
+    return RemoteControl(target, admin_token=admin_token, timeout=timeout)
+
+
+class RemoteControl(Control):
+    """A :class:`Control` over a gRPC channel; close it (or use ``with``) when done."""
+
+    def __init__(self, target: str, *, admin_token: str = "", timeout: float = 10.0) -> None:
+        self.target = target
+        self._channel = grpc.insecure_channel(target)
+        metadata = ((ADMIN_TOKEN_HEADER, admin_token),) if admin_token else ()
+
+        def call(name: str, request: Message, response_type: type[Message]) -> Any:
+            stub = self._channel.unary_unary(
+                f"/{AdminService.SERVICE}/{name}",
+                request_serializer=lambda m: m.SerializeToString(),
+                response_deserializer=response_type.FromString,
+            )
+            try:
+                return stub(request, timeout=timeout, metadata=metadata)
+            except grpc.RpcError as error:
+                raise ControlError(error.code().name, error.details() or "") from None
+
+        super().__init__(call)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> RemoteControl:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _plain(message: Message) -> dict[str, Any]:
+    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
+def _instant(clock: pb.ClockState) -> datetime:
+    return from_epoch(clock.now_epoch_seconds)
+
+
+def _bootstrap(message: pb.Bootstrap) -> Bootstrap:
+    return Bootstrap(
+        message.api_key, message.session_token, message.raw_api_key, message.raw_session_token, message.endpoint
+    )
+
+
+def _key(info: pb.KeyInfo) -> dict[str, Any]:
+    data = _plain(info)
+    data["permissions"] = json.loads(data.pop("permissions_json") or "null")
+    data["valid_until"] = data["valid_until"] or None
+    data["revoked_at"] = data["revoked_at"] or None
+    data["valid_for_seconds"] = int(info.valid_for_seconds) or None
+    return data
+
+
+def _entry(entry: pb.JournalEntry) -> dict[str, Any]:
+    data = _plain(entry)
+    data["seq"] = entry.seq
+    data["request"] = json.loads(data.pop("request_json") or "{}")
+    return data
+
+
+def _rule(rule: pb.FaultRule) -> dict[str, Any]:
+    data = _plain(rule)
+    data["count"] = rule.count or None
+    return data

@@ -1,0 +1,117 @@
+"""The emulator's clock: the only place that reads wall time.
+
+Two modes:
+
+* ``manual``: frozen; moves only when set or advanced.
+* ``system``: wall time plus an offset, so switching modes never makes time jump.
+
+Time never goes backwards: setting an earlier instant is refused.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+from enum import Enum
+
+from emulator.core.errors import InvalidArgument
+
+
+# The latest instant the clock may reach: leaves room for the longest key lifetime (2**32 s)
+# before the end of year 9999, so every expiry stays printable.
+MAX_INSTANT = 253402300799 - 2**32
+
+
+class ClockMode(str, Enum):
+    MANUAL = "manual"
+    SYSTEM = "system"
+
+
+def wall_time() -> float:
+    """Seconds since the epoch from the host clock (journal timestamps only)."""
+    return time.time()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def to_iso(seconds: float) -> str:
+    """ISO 8601 in UTC with a ``Z`` suffix; whole seconds unless there is a fraction."""
+    moment = from_epoch(seconds)
+    spec = "seconds" if moment.microsecond == 0 else "microseconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def parse_instant(text: str, field: str = "time") -> float:
+    """Parse an ISO 8601 instant; a naive one is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidArgument(f"{field}: {text!r} is not an ISO 8601 instant") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+class Clock:
+    """A clock in seconds since the epoch (floats), frozen or following the host.
+
+    Instants are epoch seconds because that is the unit on the wire (``valid_until``);
+    :func:`to_iso` and :func:`from_epoch` give timezone-aware UTC views of them.
+    """
+
+    def __init__(self, mode: ClockMode = ClockMode.MANUAL, start: float | None = None) -> None:
+        self._lock = threading.Lock()
+        now = wall_time()
+        start = float(int(now)) if start is None else start
+        self._mode = mode
+        self._frozen = self._offset = 0.0
+        self._jump(start)
+
+    @property
+    def mode(self) -> ClockMode:
+        return self._mode
+
+    def now(self) -> float:
+        if self._mode is ClockMode.MANUAL:
+            return self._frozen
+        return wall_time() + self._offset
+
+    def set(self, instant: float) -> float:
+        """Move to ``instant``; refuse to go backwards."""
+        with self._lock:
+            current = self.now()
+            if instant < current:
+                raise InvalidArgument(
+                    f"time: {to_iso(instant)} is before the emulator's now "
+                    f"{to_iso(current)}; the clock never goes backwards"
+                )
+            self._jump(instant)
+            return instant
+
+    def advance(self, seconds: float) -> float:
+        """Move forward by ``seconds`` (which must not be negative)."""
+        if seconds < 0:
+            raise InvalidArgument(f"seconds: {seconds} is negative; the clock never goes backwards")
+        with self._lock:
+            target = self.now() + seconds
+            self._jump(target)
+            return target
+
+    def set_mode(self, mode: ClockMode) -> None:
+        """Switch mode, continuing from the current instant without a jump."""
+        with self._lock:
+            current = self.now()
+            self._mode = mode
+            self._jump(current)
+
+    def _jump(self, instant: float) -> None:
+        if not 0 <= instant <= MAX_INSTANT:
+            raise InvalidArgument(f"time: {instant} is outside the range the emulator supports (1970 to {to_iso(MAX_INSTANT)})")
+        self._frozen = instant
+        self._offset = instant - wall_time()
+
+    def __repr__(self) -> str:
+        return f"Clock(mode={self._mode.value}, now={to_iso(self.now())})"

@@ -1,0 +1,38 @@
+"""The emulator as a whole: settings plus the current state, which reset replaces."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from emulator.core.clock import wall_time
+from emulator.core.config import Settings
+from emulator.core.snapshot import export_state, import_state
+from emulator.core.state import State
+
+
+class Emulator:
+    """Holds one :class:`State` at a time. Callers read ``emulator.state`` once per operation."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        settings = settings or Settings()
+        if not settings.endpoint:
+            settings = replace(settings, endpoint="localhost")
+        if settings.start_time is None:
+            # Pin the start once, so that reset brings the clock back to the same instant.
+            settings = replace(settings, start_time=float(int(wall_time())))
+        self.settings = settings
+        self.state = State(settings).bootstrap()
+
+    def reset(self) -> State:
+        """Replace all state: credentials, clock, faults and journal."""
+        self.state = State(self.settings).bootstrap()
+        return self.state
+
+    def export(self) -> dict[str, Any]:
+        return export_state(self.state)
+
+    def load(self, document: object) -> State:
+        """Replace the state with an exported one; on a bad document nothing changes."""
+        self.state = import_state(document, self.settings)
+        return self.state

@@ -1,0 +1,48 @@
+"""Domain errors: what went wrong, in the emulator's own words.
+
+The hierarchy::
+
+    EmulatorError                 base; never raised itself
+    ├── InvalidArgument           the request is malformed or breaks a rule
+    ├── Unauthenticated           no, bad, forged, revoked or expired credential
+    ├── PermissionDenied          a valid credential that may not do this
+    ├── NotFound                  an admin lookup of something that does not exist
+    └── FailedPrecondition        a legal request the current state refuses
+
+The service layer maps each kind to one gRPC status in a single table
+(``emulator/services/status.py``); nothing in the core knows about gRPC.
+"""
+
+from __future__ import annotations
+
+
+class EmulatorError(Exception):
+    """An expected failure with a message safe to show to the caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(EmulatorError):
+    """The request is malformed; the message names the offending field."""
+
+
+class Unauthenticated(EmulatorError):
+    """The credential is missing, malformed, forged, revoked or expired."""
+
+
+class PermissionDenied(EmulatorError):
+    """The credential is valid but does not allow the operation."""
+
+    def __init__(self, message: str) -> None:
+        # Momento's own tests match on this phrase.
+        super().__init__(f"Insufficient permissions: {message}")
+
+
+class NotFound(EmulatorError):
+    """An admin lookup named something the emulator does not hold."""
+
+
+class FailedPrecondition(EmulatorError):
+    """The request is well formed but the current state refuses it."""

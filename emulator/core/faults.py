@@ -1,0 +1,141 @@
+"""Fault injection: rules that make matching Momento calls fail or stall on purpose."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+from emulator.core.errors import InvalidArgument, NotFound
+
+MOMENTO_METHODS = (
+    "/auth.Auth/GenerateApiToken",
+    "/auth.Auth/RefreshApiToken",
+    "/auth.Auth/Login",
+    "/token.Token/GenerateDisposableToken",
+)
+
+# gRPC status names a rule may answer with (OK means "delay only, then serve normally").
+STATUS_NAMES = (
+    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+    "UNAUTHENTICATED",
+)  # fmt: skip
+
+MAX_DELAY_SECONDS = 60.0
+
+
+def resolve_method(name: str) -> str:
+    """``GenerateDisposableToken`` or ``/token.Token/GenerateDisposableToken`` -> the full path."""
+    text = name.strip()
+    for path in MOMENTO_METHODS:
+        if text in (path, path.rsplit("/", 1)[1], path.lstrip("/")):
+            return path
+    known = ", ".join(p.rsplit("/", 1)[1] for p in MOMENTO_METHODS)
+    raise InvalidArgument(f"method: {name!r} is not a Momento method; known: {known}")
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    """Fail (or delay) calls to ``methods`` made by a matching caller, ``count`` times or until cleared."""
+
+    methods: tuple[str, ...]
+    code: str = "UNAVAILABLE"
+    message: str = ""
+    count: int | None = None  # None: until cleared
+    delay: float = 0.0  # wall-clock seconds; emulator time does not move meanwhile
+    key_id: str = ""
+    token_id: str = ""
+    rule_id: str = ""
+    hits: int = 0
+
+    def matches(self, method: str, key_id: str, token_id: str) -> bool:
+        return (
+            method in self.methods
+            and (not self.key_id or self.key_id == key_id)
+            and (not self.token_id or self.token_id == token_id)
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rule_id": self.rule_id, "methods": list(self.methods), "code": self.code,
+            "message": self.message, "count": self.count, "delay_seconds": self.delay,
+            "key_id": self.key_id, "token_id": self.token_id, "hits": self.hits,
+        }  # fmt: skip
+
+
+def rule_from_json(data: dict[str, object]) -> FaultRule:
+    """Build and validate a rule from user input or an exported document."""
+    methods = data.get("methods") or list(MOMENTO_METHODS)
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        raise InvalidArgument("methods: must be a list of method names")
+    code = str(data.get("code") or "UNAVAILABLE").upper()
+    if code not in STATUS_NAMES:
+        raise InvalidArgument(f"code: {code!r} is not a gRPC status name")
+    count = data.get("count")
+    if count is not None and (not isinstance(count, int) or count < 1):
+        raise InvalidArgument("count: must be a positive whole number, or absent for 'until cleared'")
+    delay = data.get("delay_seconds", 0.0)
+    if not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY_SECONDS:
+        raise InvalidArgument(f"delay: must be between 0 and {MAX_DELAY_SECONDS:g} seconds")
+    if code == "OK" and not delay:
+        raise InvalidArgument("code: OK injects nothing unless a delay is given")
+    return FaultRule(
+        methods=tuple(dict.fromkeys(resolve_method(m) for m in methods)),
+        code=code,
+        message=str(data.get("message") or ""),
+        count=count,
+        delay=float(delay),
+        key_id=str(data.get("key_id") or ""),
+        token_id=str(data.get("token_id") or ""),
+        rule_id=str(data.get("rule_id") or ""),
+        hits=int(data.get("hits") or 0),  # type: ignore[call-overload]
+    )
+
+
+@dataclass
+class Faults:
+    """The active fault rules, in the order they were added; the first match wins."""
+
+    _rules: list[FaultRule] = field(default_factory=list)
+    _next_id: int = 1
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        with self._lock:
+            rule = replace(rule, rule_id=rule.rule_id or f"f{self._next_id}")
+            self._next_id += 1
+            self._rules.append(rule)
+            return rule
+
+    def rules(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def clear(self, rule_id: str = "") -> int:
+        """Remove one rule (or all, with no id); returns how many were removed."""
+        with self._lock:
+            if not rule_id:
+                removed = len(self._rules)
+                self._rules.clear()
+                return removed
+            kept = [r for r in self._rules if r.rule_id != rule_id]
+            if len(kept) == len(self._rules):
+                raise NotFound(f"rule_id: no fault rule {rule_id!r}")
+            self._rules = kept
+            return 1
+
+    def take(self, method: str, key_id: str = "", token_id: str = "") -> FaultRule | None:
+        """The first rule matching this call, spending one of its uses."""
+        if not self._rules:
+            return None
+        with self._lock:
+            for index, rule in enumerate(self._rules):
+                if rule.matches(method, key_id, token_id):
+                    used = replace(rule, hits=rule.hits + 1, count=None if rule.count is None else rule.count - 1)
+                    if used.count == 0:
+                        del self._rules[index]
+                    else:
+                        self._rules[index] = used
+                    return used
+            return None

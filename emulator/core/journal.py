@@ -1,0 +1,53 @@
+"""The request journal: a bounded record of every Momento call the emulator served."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One served call. ``request`` is the decoded request; secrets are redacted when shown."""
+
+    seq: int
+    method: str
+    emulator_time: float
+    wall_time: float
+    caller_kind: str
+    key_id: str
+    code: str
+    details: str
+    latency_ms: float
+    request: object = None
+
+
+class Journal:
+    """The newest ``size`` entries, numbered from 1 in the order calls finished."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("journal size must be at least 1")
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def record(self, **fields: object) -> Entry:
+        with self._lock:
+            self._seq += 1
+            entry = Entry(seq=self._seq, **fields)  # type: ignore[arg-type]
+            self._entries.append(entry)
+            return entry
+
+    def entries(self, method: str = "", limit: int = 0) -> list[Entry]:
+        """Oldest first; ``method`` matches a full path or its last part; ``limit`` keeps the newest."""
+        with self._lock:
+            found = [e for e in self._entries if not method or method in (e.method, e.method.rsplit("/", 1)[1])]
+        return found[-limit:] if limit > 0 else found
+
+    def clear(self) -> int:
+        with self._lock:
+            removed = len(self._entries)
+            self._entries.clear()
+            return removed

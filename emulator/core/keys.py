@@ -1,0 +1,104 @@
+"""Key material: signed, self-describing key strings and the randomness behind them.
+
+A key is a JWT signed with HMAC-SHA256 under a per-emulator secret, so it is unguessable,
+a forged or edited key fails verification, and ``jwt.io`` (or ``keys describe``) can show
+what it holds. Expiry is checked against the emulator clock, never by the JWT library.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import secrets
+from typing import Any
+
+import jwt
+
+from emulator.core.credentials import Credential
+from emulator.core.errors import Unauthenticated
+from emulator.core.permissions import to_json
+
+ALGORITHM = "HS256"
+_DECODE_OPTIONS: Any = {
+    "verify_signature": True,
+    "verify_exp": False,  # the emulator clock decides, not the host clock
+    "verify_iat": False,
+    "verify_nbf": False,
+    "verify_aud": False,
+    "require": ["jti", "knd"],
+}
+
+
+class Entropy:
+    """Random bytes; reproducible when seeded, from ``secrets`` otherwise."""
+
+    def __init__(self, seed: str | None) -> None:
+        self._rng = random.Random(f"momento-auth-emulator:{seed}") if seed is not None else None
+
+    def token(self, nbytes: int) -> str:
+        raw = self._rng.randbytes(nbytes) if self._rng is not None else secrets.token_bytes(nbytes)
+        return raw.hex()
+
+    def secret(self) -> bytes:
+        return bytes.fromhex(self.token(32))
+
+
+class KeyCodec:
+    """Signs credentials into key strings and verifies key strings back into claims."""
+
+    def __init__(self, secret: bytes, endpoint: str) -> None:
+        self.secret = secret
+        self._endpoint = endpoint
+
+    def encode(self, credential: Credential) -> str:
+        claims: dict[str, Any] = {
+            "jti": credential.key_id,
+            "knd": credential.kind.value,
+            "iat": int(credential.issued_at),
+            "perms": to_json(credential.permissions),
+            # The SDKs read these from a raw key to find the service.
+            "c": f"cache.{self._endpoint}",
+            "cp": f"control.{self._endpoint}",
+        }
+        if credential.valid_until is not None:
+            claims["exp"] = credential.valid_until
+        if credential.token_id:
+            claims["tid"] = credential.token_id
+        return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+
+    def decode(self, key: str) -> dict[str, Any]:
+        """Verify the signature and return the claims, or raise ``Unauthenticated``."""
+        try:
+            claims: dict[str, Any] = jwt.decode(key, self.secret, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("the credential is not a key this emulator issued (bad signature or format)") from None
+        if not isinstance(claims.get("jti"), str):
+            raise Unauthenticated("the credential has no key id")
+        return claims
+
+
+def wrap(api_key: str, endpoint: str) -> str:
+    """The base64 JSON form users hold (``MOMENTO_API_KEY``), as the SDKs build it."""
+    document = json.dumps({"endpoint": endpoint, "api_key": api_key})
+    return base64.b64encode(document.encode()).decode("ascii")
+
+
+def unwrap(key: str) -> str:
+    """Accept a key raw or in its base64 JSON form and return the raw key."""
+    key = key.strip()
+    if key.startswith("ey") and key.count(".") == 2:
+        return key  # a JWT, already raw
+    try:
+        document = json.loads(base64.b64decode(key, validate=True))
+    except ValueError:
+        return key
+    if isinstance(document, dict) and isinstance(document.get("api_key"), str):
+        return str(document["api_key"])
+    return key
+
+
+def fingerprint(secret_value: str) -> str:
+    """A short, non-reversible label for logs (never the secret itself)."""
+    return hashlib.sha256(secret_value.encode()).hexdigest()[:12]

@@ -1,0 +1,290 @@
+"""All of an emulator's mutable state, and the Auth rules that act on it.
+
+One :class:`State` owns the clock, the signing secret, every issued credential, the fault
+rules and the journal. Reset builds a new one. Every public method reads the clock once,
+and expiry is checked lazily when a credential is used; expired records are pruned on
+later writes, after a grace period during which they stay listable.
+"""
+
+from __future__ import annotations
+
+import heapq
+import hmac
+import threading
+from dataclasses import dataclass
+
+from emulator.core.clock import Clock
+from emulator.core.config import Settings
+from emulator.core.credentials import Credential, Kind
+from emulator.core.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
+from emulator.core.faults import Faults
+from emulator.core.journal import Journal
+from emulator.core.keys import Entropy, KeyCodec, unwrap, wrap
+from emulator.core.permissions import SUPER_USER, Decision, Permissions, authorize, validate
+
+MAX_TOKEN_ID_LENGTH = 64  # our rule
+MAX_DESCRIPTION_LENGTH = 1024  # our rule
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """What a mint or a refresh hands back."""
+
+    api_key: str
+    valid_until: int | None
+    refresh_token: str = ""
+    credential: Credential | None = None
+
+
+class State:
+    """The emulator's state; thread-safe, so tests may drive it from any thread."""
+
+    def __init__(self, settings: Settings, *, secret: bytes | None = None, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._entropy = Entropy(settings.seed)
+        self.clock = clock or Clock(settings.clock_mode, settings.start_time)
+        self.codec = KeyCodec(secret or self._entropy.secret(), settings.endpoint)
+        self.faults = Faults()
+        self.journal = Journal(settings.journal_size)
+        self._credentials: dict[str, Credential] = {}
+        self._expiries: list[tuple[int, str]] = []  # heap of (valid_until, key_id)
+        self._static: dict[str, str] = {}  # user-supplied key value -> key id
+        self.session_token = ""
+        self.super_user_key = ""
+
+    def bootstrap(self) -> State:
+        """Issue the never-expiring session token and super-user key every emulator starts with."""
+        session = self._new(Kind.SESSION, SUPER_USER, self.clock.now(), None, issued_by="bootstrap")
+        self.session_token = self.codec.encode(session)
+        supplied = self.settings.super_user_key
+        key = self._new(Kind.API_KEY, SUPER_USER, self.clock.now(), None, issued_by="bootstrap")
+        if supplied:
+            self._static[unwrap(supplied)] = key.key_id
+            self.super_user_key = unwrap(supplied)
+        else:
+            self.super_user_key = self.codec.encode(key)
+        return self
+
+    # --- authentication -------------------------------------------------------------------
+
+    def authenticate(self, key: str, now: float, field: str = "auth_token") -> Credential:
+        """The live credential behind ``key``, or ``Unauthenticated`` saying why not."""
+        key = key.strip()
+        if not key:
+            raise Unauthenticated(f"{field}: no credential was given")
+        key_id = self._static.get(key)
+        claims = None
+        if key_id is None:
+            claims = self.codec.decode(unwrap(key))
+            key_id = claims["jti"]
+        credential = self._credentials.get(key_id)
+        if credential is None:
+            expiry = claims.get("exp") if claims else None
+            if isinstance(expiry, int) and now >= expiry:
+                raise Unauthenticated(f"{field}: the credential expired")
+            raise Unauthenticated(f"{field}: the credential is unknown to this emulator (reset or revoked?)")
+        if credential.revoked_at is not None:
+            raise Unauthenticated(f"{field}: the credential was revoked")
+        if credential.expired(now):
+            raise Unauthenticated(f"{field}: the credential expired")
+        return credential
+
+    def identify(self, key: str) -> Credential | None:
+        """Best-effort lookup of a caller for journals and fault matching; never raises."""
+        try:
+            key = key.strip()
+            key_id = self._static.get(key) or self.codec.decode(unwrap(key))["jti"]
+        except Unauthenticated:
+            return None
+        return self._credentials.get(key_id)
+
+    # --- the Auth RPCs ----------------------------------------------------------------------
+
+    def login(self) -> Issued:
+        with self._lock:
+            now = self.clock.now()
+            ttl = self.settings.login_ttl
+            credential = self._new(Kind.SESSION, SUPER_USER, now, ttl, issued_by="login")
+            return Issued(self.codec.encode(credential), credential.valid_until, credential=credential)
+
+    def generate_api_key(
+        self,
+        auth_token: str,
+        permissions: Permissions,
+        valid_for: int | None,
+        *,
+        token_id: str = "",
+        description: str = "",
+    ) -> Issued:
+        """Mint a v1 API key; ``valid_for=None`` never expires and has no refresh token."""
+        with self._lock:
+            now = self.clock.now()
+            caller = self.authenticate(auth_token, now)
+            if valid_for is not None and valid_for <= 0:
+                raise InvalidArgument("expires.valid_for_seconds: must be greater than 0")
+            _check_text(token_id, "token_id", MAX_TOKEN_ID_LENGTH)
+            _check_text(description, "description", MAX_DESCRIPTION_LENGTH)
+            validate(permissions, disposable=False)
+            _may_mint(caller, permissions, "an API key")
+            credential = self._new(
+                Kind.API_KEY, permissions, now, valid_for,
+                token_id=token_id, description=description, issued_by=caller.key_id,
+            )  # fmt: skip
+            return self._issue(credential)
+
+    def refresh_api_key(self, api_key: str, refresh_token: str) -> Issued:
+        """A new key with the same permissions and duration, counted from now."""
+        with self._lock:
+            now = self.clock.now()
+            old = self.authenticate(api_key, now, field="api_key")
+            if old.kind is not Kind.API_KEY:
+                raise Unauthenticated(f"api_key: a {old.kind.value.replace('_', ' ')} cannot be refreshed")
+            expected = old.refresh_token
+            if not refresh_token.strip() or expected is None or not hmac.compare_digest(expected, refresh_token):
+                # Our rule: a spent, foreign or wrong refresh token is an authentication failure.
+                raise Unauthenticated("refresh_token: not the current refresh token of this api_key")
+            old.refresh_token = None  # single use
+            credential = self._new(
+                Kind.API_KEY, old.permissions, now, old.valid_for,
+                token_id=old.token_id, description=old.description, issued_by=old.key_id,
+            )  # fmt: skip
+            return self._issue(credential)
+
+    def generate_disposable_token(
+        self, auth_token: str, permissions: Permissions, valid_for: int, *, token_id: str = ""
+    ) -> Issued:
+        with self._lock:
+            now = self.clock.now()
+            caller = self.authenticate(auth_token, now)
+            maximum = self.settings.max_disposable_ttl
+            if valid_for <= 0:
+                raise InvalidArgument("expires.valid_for_seconds: must be greater than 0")
+            if valid_for > maximum:
+                raise InvalidArgument(
+                    f"expires.valid_for_seconds: {valid_for} exceeds the maximum disposable lifetime of {maximum} s"
+                )
+            _check_text(token_id, "token_id", MAX_TOKEN_ID_LENGTH)
+            validate(permissions, disposable=True)
+            _may_mint(caller, permissions, "a disposable token")
+            credential = self._new(
+                Kind.DISPOSABLE, permissions, now, valid_for, token_id=token_id, issued_by=caller.key_id
+            )
+            return Issued(self.codec.encode(credential), credential.valid_until, credential=credential)
+
+    # --- inspection and control -------------------------------------------------------------
+
+    def credentials(self) -> list[Credential]:
+        with self._lock:
+            return list(self._credentials.values())
+
+    def find(self, key_or_id: str) -> Credential:
+        """Look a credential up by key id, raw key or base64 key (admin use: no expiry check)."""
+        text = key_or_id.strip()
+        with self._lock:
+            if text in self._credentials:
+                return self._credentials[text]
+            key_id = self._static.get(text) or self._static.get(unwrap(text))
+            if key_id is None:
+                try:
+                    key_id = self.codec.decode(unwrap(text))["jti"]
+                except Unauthenticated:
+                    raise NotFound(f"key: {_abbreviate(text)!r} is neither a key id nor a key this emulator issued") from None
+            credential = self._credentials.get(key_id)
+            if credential is None:
+                raise NotFound(f"key: {key_id} is no longer held (expired and pruned, or from before a reset)")
+            return credential
+
+    def revoke(self, key_or_id: str) -> Credential:
+        with self._lock:
+            credential = self.find(key_or_id)
+            if credential.revoked_at is None:
+                credential.revoked_at = self.clock.now()
+                credential.refresh_token = None
+            return credential
+
+    def authorize(
+        self, key: str, action: str, cache: str, *, item: bytes | None = None, topic: str | None = None
+    ) -> tuple[Credential, Decision]:
+        """What the data plane would decide for ``key``; a dead key is a denial, not an error."""
+        with self._lock:
+            now = self.clock.now()
+            try:
+                credential = self.authenticate(key, now, field="key")
+            except Unauthenticated as error:
+                credential = self.find(key)
+                return credential, Decision(False, error.message)
+            if credential.kind is Kind.SESSION:
+                return credential, Decision(True, "session tokens allow every operation")
+            return credential, authorize(credential.permissions, action, cache, key=item, topic=topic)
+
+    def wrap(self, key: str) -> str:
+        return wrap(key, self.settings.endpoint)
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _new(
+        self,
+        kind: Kind,
+        permissions: Permissions,
+        now: float,
+        valid_for: int | None,
+        *,
+        token_id: str = "",
+        description: str = "",
+        issued_by: str = "",
+    ) -> Credential:
+        self._prune(now)
+        key_id = self._entropy.token(8)
+        valid_until = None if valid_for is None else int(now) + valid_for
+        credential = Credential(
+            key_id, kind, permissions, now, valid_until, valid_for, token_id, description, None, issued_by
+        )
+        self.add(credential)
+        return credential
+
+    def add(self, credential: Credential) -> None:
+        """Hold ``credential`` (used by issuance and by state import)."""
+        self._credentials[credential.key_id] = credential
+        if credential.valid_until is not None:
+            heapq.heappush(self._expiries, (credential.valid_until, credential.key_id))
+
+    def add_static(self, key: str, key_id: str) -> None:
+        self._static[key] = key_id
+
+    def static_keys(self) -> dict[str, str]:
+        return dict(self._static)
+
+    def _issue(self, credential: Credential) -> Issued:
+        if credential.valid_until is not None:
+            credential.refresh_token = self._entropy.token(24)
+        return Issued(
+            self.codec.encode(credential), credential.valid_until, credential.refresh_token or "", credential
+        )
+
+    def _prune(self, now: float) -> None:
+        horizon = now - self.settings.expired_retention
+        heap = self._expiries
+        while heap and heap[0][0] <= horizon:
+            _, key_id = heapq.heappop(heap)
+            self._credentials.pop(key_id, None)
+
+
+def _may_mint(caller: Credential, permissions: Permissions, what: str) -> None:
+    """The caller table of the spec (section 5)."""
+    if caller.kind is Kind.SESSION:
+        return
+    if caller.kind is Kind.API_KEY and caller.permissions.super_user:
+        if permissions.super_user:
+            raise PermissionDenied("a super-user API key cannot mint super-user keys; use a session token")
+        return
+    raise PermissionDenied(f"a {caller.kind.value.replace('_', ' ')} with explicit permissions cannot mint {what}")
+
+
+def _check_text(value: str, field: str, limit: int) -> None:
+    if len(value) > limit:
+        raise InvalidArgument(f"{field}: {len(value)} characters; at most {limit} allowed")
+
+
+def _abbreviate(text: str) -> str:
+    return text if len(text) <= 16 else f"{text[:8]}…{text[-4:]}"

@@ -1,0 +1,183 @@
+"""The only place that builds a ``grpc.aio`` server: one port for Momento's services and the admin API.
+
+:class:`EmulatorServer` is an async context manager on the caller's event loop;
+:class:`ThreadedEmulatorServer` hosts one on its own thread and loop for synchronous code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import replace
+from types import TracebackType
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from emulator.core.config import Settings
+from emulator.core.emulator import Emulator
+from emulator.services.admin import AdminService
+from emulator.services.momento import AUTH_METHODS, TOKEN_METHODS
+from emulator.services.rpc import Dispatcher
+
+MAX_MESSAGE_BYTES = 1024 * 1024  # larger requests get RESOURCE_EXHAUSTED from grpc itself
+DEFAULT_GRACE_SECONDS = 5.0
+SERVICE_NAMES = ("auth.Auth", "token.Token", AdminService.SERVICE)
+
+
+class PortInUse(OSError):
+    """The requested address could not be bound."""
+
+
+class EmulatorServer:
+    """An emulator serving on ``host:port`` (port 0 picks a free one)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        admin_token: str = "",
+        state_document: dict[str, Any] | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._settings = settings or Settings()
+        self._admin_token = admin_token
+        self._state_document = state_document
+        self._server: grpc.aio.Server | None = None
+        self._health: health.aio.HealthServicer | None = None
+        self.emulator: Emulator | None = None
+
+    @property
+    def target(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    async def start(self) -> None:
+        server = grpc.aio.server(
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ]
+        )
+        try:
+            self.port = server.add_insecure_port(f"{self.target}")
+        except RuntimeError as error:
+            raise PortInUse(f"cannot listen on {self.target}: the address is in use or not available") from error
+        settings = self._settings
+        if not settings.endpoint:
+            settings = replace(settings, endpoint=self.target)
+        self.emulator = Emulator(settings)
+        if self._state_document is not None:
+            self.emulator.load(self._state_document)
+        dispatcher = Dispatcher(self.emulator, self._admin_token)
+        server.add_generic_rpc_handlers(
+            (
+                dispatcher.service("auth.Auth", AUTH_METHODS),
+                dispatcher.service("token.Token", TOKEN_METHODS),
+                dispatcher.service(AdminService.SERVICE, AdminService(self.emulator).methods()),
+            )
+        )
+        self._health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+        await server.start()
+        for name in ("", *SERVICE_NAMES):
+            await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._server = server
+
+    async def stop(self, grace: float | None = DEFAULT_GRACE_SECONDS) -> None:
+        """Stop accepting calls; in-flight calls get ``grace`` seconds to finish."""
+        if self._server is None:
+            return
+        server, self._server = self._server, None
+        if self._health is not None:
+            await self._health.enter_graceful_shutdown()
+        await server.stop(grace)
+
+    async def wait_for_termination(self) -> None:
+        if self._server is not None:
+            await self._server.wait_for_termination()
+
+    async def __aenter__(self) -> EmulatorServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+
+class ThreadedEmulatorServer:
+    """An :class:`EmulatorServer` on its own thread and event loop; never touches the caller's loop."""
+
+    def __init__(self, settings: Settings | None = None, **options: Any) -> None:
+        self.server = EmulatorServer(settings, **options)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def emulator(self) -> Emulator:
+        assert self.server.emulator is not None, "start() the server first"
+        return self.server.emulator
+
+    @property
+    def target(self) -> str:
+        return self.server.target
+
+    def start(self, timeout: float = 30.0) -> ThreadedEmulatorServer:
+        if self._thread is not None:
+            return self
+        loop = asyncio.new_event_loop()
+        started: asyncio.Future[None] = loop.create_future()
+
+        async def boot() -> None:
+            try:
+                await self.server.start()
+            except BaseException as error:  # hand any start failure to the caller's thread
+                started.set_exception(error)
+                return
+            started.set_result(None)
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(boot())
+            if started.exception() is None:
+                loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        ready = threading.Event()
+        started.add_done_callback(lambda _: ready.set())
+        self._loop = loop
+        self._thread = threading.Thread(target=run, name="momento-auth-emulator", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout):
+            raise TimeoutError(f"the emulator did not start within {timeout} s")
+        if started.exception() is not None:
+            self._thread.join()
+            self._thread = None
+            raise started.exception()  # type: ignore[misc]
+        return self
+
+    def stop(self, grace: float | None = DEFAULT_GRACE_SECONDS) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self.server.stop(grace), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        self._loop = self._thread = None
+
+    def __enter__(self) -> ThreadedEmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -1,0 +1,168 @@
+"""What every RPC goes through: decode, fault injection, one core call, status mapping, journal, log.
+
+Handlers are registered without a request deserializer, so a body that does not decode is
+answered INVALID_ARGUMENT here instead of grpcio's UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf.message import DecodeError, Message
+
+from emulator.core.clock import to_iso, wall_time
+from emulator.core.emulator import Emulator
+from emulator.core.errors import EmulatorError, InvalidArgument, Unauthenticated
+from emulator.core.state import State
+from emulator.services.status import code_named, status_of
+
+log = logging.getLogger("emulator.rpc")
+
+ADMIN_TOKEN_HEADER = "x-emulator-admin-token"
+
+Handler = Callable[[State, Any], Any]
+
+
+@dataclass(frozen=True)
+class Method:
+    """One RPC: its path, request type, and the function that serves it."""
+
+    path: str
+    request_type: type[Message]
+    handle: Handler
+    credential: Callable[[Any], str] | None = None  # the caller's key, for journal and faults
+    momento: bool = True  # Momento methods are journaled and take faults; admin ones need the admin token
+    streaming: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[1]
+
+
+class InjectedFault(Exception):
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Dispatcher:
+    """Turns :class:`Method` tables into gRPC handlers bound to one emulator."""
+
+    def __init__(self, emulator: Emulator, admin_token: str = "") -> None:
+        self._emulator = emulator
+        self._admin_token = admin_token
+
+    def service(self, name: str, methods: Sequence[Method]) -> grpc.GenericRpcHandler:
+        handlers = {m.name: self._handler(m) for m in methods}
+        return grpc.method_handlers_generic_handler(name, handlers)
+
+    def _handler(self, method: Method) -> grpc.RpcMethodHandler:
+        def serialize(message: Message) -> bytes:
+            return message.SerializeToString()
+
+        if method.streaming:
+
+            async def stream(raw: bytes, context: grpc.aio.ServicerContext) -> AsyncIterator[Message]:
+                for message in await self._call(method, raw, context):
+                    yield message
+
+            return grpc.unary_stream_rpc_method_handler(stream, response_serializer=serialize)
+
+        async def unary(raw: bytes, context: grpc.aio.ServicerContext) -> Message:
+            return await self._call(method, raw, context)  # type: ignore[no-any-return]
+
+        return grpc.unary_unary_rpc_method_handler(unary, response_serializer=serialize)
+
+    async def _call(self, method: Method, raw: bytes, context: grpc.aio.ServicerContext) -> Any:
+        state = self._emulator.state  # one state for the whole call, even across a reset
+        started = time.perf_counter()
+        request: Message | None = None
+        caller = None
+        code, details, response = grpc.StatusCode.OK, "", None
+        try:
+            request = _decode(method, raw)
+            if method.momento:
+                if method.credential is not None:
+                    caller = state.identify(method.credential(request))
+                await _inject(state, method, caller.key_id if caller else "", caller.token_id if caller else "")
+            else:
+                self._check_admin(context)
+            response = method.handle(state, request)
+        except EmulatorError as error:
+            code, details = status_of(error), error.message
+        except InjectedFault as fault:
+            code, details = fault.code, fault.message
+        except asyncio.CancelledError:
+            self._finish(state, method, request, caller, grpc.StatusCode.CANCELLED, "cancelled", started)
+            raise
+        except Exception:
+            log.exception("unexpected error serving %s", method.path)
+            code, details = grpc.StatusCode.INTERNAL, "internal error in the emulator; see its log"
+        self._finish(state, method, request, caller, code, details, started)
+        if code is not grpc.StatusCode.OK:
+            await context.abort(code, details)
+        return response
+
+    def _check_admin(self, context: grpc.aio.ServicerContext) -> None:
+        if not self._admin_token:
+            return
+        given = dict(context.invocation_metadata() or ()).get(ADMIN_TOKEN_HEADER, "")
+        if not hmac.compare_digest(str(given).encode(), self._admin_token.encode()):
+            raise Unauthenticated(f"{ADMIN_TOKEN_HEADER}: admin calls need the emulator's admin token")
+
+    def _finish(
+        self,
+        state: State,
+        method: Method,
+        request: Message | None,
+        caller: Any,
+        code: grpc.StatusCode,
+        details: str,
+        started: float,
+    ) -> None:
+        latency_ms = (time.perf_counter() - started) * 1000
+        now = state.clock.now()
+        kind = caller.kind.value if caller else ""
+        key_id = caller.key_id if caller else ""
+        if method.momento:
+            state.journal.record(
+                method=method.path, emulator_time=now, wall_time=wall_time(), caller_kind=kind,
+                key_id=key_id, code=code.name, details=details, latency_ms=latency_ms, request=request,
+            )  # fmt: skip
+        if log.isEnabledFor(logging.INFO):
+            fields = {
+                "method": method.path, "status": code.name, "emulator_time": to_iso(now),
+                "caller_kind": kind, "key_id": key_id, "latency_ms": round(latency_ms, 3),
+            }  # fmt: skip
+            log.info(
+                "%s %s at %s caller=%s/%s %.2fms%s",
+                method.name, code.name, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
+                f" ({details})" if details else "", extra={"rpc": fields},
+            )  # fmt: skip
+
+
+def _decode(method: Method, raw: bytes) -> Message:
+    try:
+        return method.request_type.FromString(raw)
+    except (DecodeError, RuntimeError, ValueError) as error:
+        raise InvalidArgument(
+            f"request: the body is not a valid {method.request_type.DESCRIPTOR.full_name} message ({error})"
+        ) from None
+
+
+async def _inject(state: State, method: Method, key_id: str, token_id: str) -> None:
+    rule = state.faults.take(method.path, key_id, token_id)
+    if rule is None:
+        return
+    if rule.delay:
+        await asyncio.sleep(rule.delay)  # wall time: the emulator clock does not move
+    if rule.code != "OK":
+        raise InjectedFault(code_named(rule.code), rule.message or f"injected fault {rule.rule_id} ({rule.code})")
