@@ -251,7 +251,9 @@ def serve(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"momento-auth-emulator: --state-file {args.state_file}: not JSON ({error})", file=sys.stderr)
             return 2
-    server = EmulatorServer(settings, host=args.host, port=args.port, admin_token=args.admin_token, state_document=document)
+    server = EmulatorServer(
+        settings, host=args.host, port=args.port, admin_token=args.admin_token, state_document=document
+    )
     try:
         return asyncio.run(_serve(server, args))
     except PortInUse as error:

@@ -133,6 +133,10 @@ class Control:
         token_id: str = "",
     ) -> dict[str, Any]:
         """Make calls to ``method`` fail with ``code``, ``count`` times (``None``: until cleared)."""
+        if count is not None and count < 1:
+            raise ControlError(
+                "INVALID_ARGUMENT", f"count: {count} is not a positive whole number (None: until cleared)"
+            )
         methods = [method] if isinstance(method, str) else list(method)
         rule = pb.FaultRule(
             methods=[m for m in methods if m], code=code, message=message, count=count or 0,
@@ -183,7 +187,7 @@ class RemoteControl(Control):
         metadata = ((ADMIN_TOKEN_HEADER, admin_token),) if admin_token else ()
 
         def call(name: str, request: Message, response_type: type[Message]) -> Any:
-            stub = self._channel.unary_unary(
+            stub: grpc.UnaryUnaryMultiCallable[Message, Message] = self._channel.unary_unary(
                 f"/{AdminService.SERVICE}/{name}",
                 request_serializer=lambda m: m.SerializeToString(),
                 response_deserializer=response_type.FromString,

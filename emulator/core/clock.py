@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 
 from emulator.core.errors import InvalidArgument
-
 
 # The latest instant the clock may reach: leaves room for the longest key lifetime (2**32 s)
 # before the end of year 9999, so every expiry stays printable.
 MAX_INSTANT = 253402300799 - 2**32
 
 
-class ClockMode(str, Enum):
+class ClockMode(StrEnum):
     MANUAL = "manual"
     SYSTEM = "system"
 
@@ -34,7 +33,7 @@ def wall_time() -> float:
 
 
 def from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def to_iso(seconds: float) -> str:
@@ -51,8 +50,15 @@ def parse_instant(text: str, field: str = "time") -> float:
     except ValueError:
         raise InvalidArgument(f"{field}: {text!r} is not an ISO 8601 instant") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
+
+
+def _check_range(instant: float) -> None:
+    if not 0 <= instant <= MAX_INSTANT:
+        raise InvalidArgument(
+            f"time: {instant} is outside the range the emulator supports (1970 to {to_iso(MAX_INSTANT)})"
+        )
 
 
 class Clock:
@@ -81,6 +87,7 @@ class Clock:
 
     def set(self, instant: float) -> float:
         """Move to ``instant``; refuse to go backwards."""
+        _check_range(instant)
         with self._lock:
             current = self.now()
             if instant < current:
@@ -108,8 +115,7 @@ class Clock:
             self._jump(current)
 
     def _jump(self, instant: float) -> None:
-        if not 0 <= instant <= MAX_INSTANT:
-            raise InvalidArgument(f"time: {instant} is outside the range the emulator supports (1970 to {to_iso(MAX_INSTANT)})")
+        _check_range(instant)
         self._frozen = instant
         self._offset = instant - wall_time()
 

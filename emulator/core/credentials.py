@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from emulator.core.clock import to_iso
 from emulator.core.permissions import Permissions, to_json
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """The three kinds of credential the Auth service knows."""
 
     SESSION = "session_token"

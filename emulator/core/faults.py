@@ -73,13 +73,16 @@ def rule_from_json(data: dict[str, object]) -> FaultRule:
     if code not in STATUS_NAMES:
         raise InvalidArgument(f"code: {code!r} is not a gRPC status name")
     count = data.get("count")
-    if count is not None and (not isinstance(count, int) or count < 1):
-        raise InvalidArgument("count: must be a positive whole number, or absent for 'until cleared'")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise InvalidArgument(f"count: {count!r} is not a positive whole number (leave it out for 'until cleared')")
     delay = data.get("delay_seconds", 0.0)
-    if not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY_SECONDS:
-        raise InvalidArgument(f"delay: must be between 0 and {MAX_DELAY_SECONDS:g} seconds")
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY_SECONDS:
+        raise InvalidArgument(f"delay_seconds: {delay!r} is not between 0 and {MAX_DELAY_SECONDS:g} seconds")
     if code == "OK" and not delay:
         raise InvalidArgument("code: OK injects nothing unless a delay is given")
+    hits = data.get("hits") or 0
+    if isinstance(hits, bool) or not isinstance(hits, int) or hits < 0:
+        raise InvalidArgument(f"hits: {hits!r} is not a whole number")
     return FaultRule(
         methods=tuple(dict.fromkeys(resolve_method(m) for m in methods)),
         code=code,
@@ -89,7 +92,7 @@ def rule_from_json(data: dict[str, object]) -> FaultRule:
         key_id=str(data.get("key_id") or ""),
         token_id=str(data.get("token_id") or ""),
         rule_id=str(data.get("rule_id") or ""),
-        hits=int(data.get("hits") or 0),  # type: ignore[call-overload]
+        hits=hits,
     )
 
 
@@ -102,9 +105,14 @@ class Faults:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, rule: FaultRule) -> FaultRule:
+        """Append ``rule``, keeping its id if it has one (an import) or giving it a fresh one."""
         with self._lock:
-            rule = replace(rule, rule_id=rule.rule_id or f"f{self._next_id}")
-            self._next_id += 1
+            taken = {r.rule_id for r in self._rules}
+            if rule.rule_id in taken:
+                raise InvalidArgument(f"rule_id: {rule.rule_id!r} is already in use")
+            while not rule.rule_id or rule.rule_id in taken:
+                rule = replace(rule, rule_id=f"f{self._next_id}")
+                self._next_id += 1
             self._rules.append(rule)
             return rule
 

@@ -73,7 +73,9 @@ class KeyCodec:
         try:
             claims: dict[str, Any] = jwt.decode(key, self.secret, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
         except jwt.InvalidTokenError:
-            raise Unauthenticated("the credential is not a key this emulator issued (bad signature or format)") from None
+            raise Unauthenticated(
+                "the credential is not a key this emulator issued (bad signature or format)"
+            ) from None
         if not isinstance(claims.get("jti"), str):
             raise Unauthenticated("the credential has no key id")
         return claims

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from emulator.core.errors import InvalidArgument
@@ -22,13 +22,13 @@ MAX_NAME_LENGTH = 255  # our rule: cache, topic and function names
 MAX_KEY_BYTES = 4096  # our rule: item keys and key prefixes
 
 
-class Resource(str, Enum):
+class Resource(StrEnum):
     CACHE = "cache"
     TOPIC = "topic"
     FUNCTION = "function"
 
 
-class Capability(str, Enum):
+class Capability(StrEnum):
     """What an operation needs; roles are sets of capabilities."""
 
     READ = "read"
@@ -41,7 +41,7 @@ class Capability(str, Enum):
     CONTROL_PLANE = "control-plane"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     CACHE_READ_WRITE = "cache-read-write"
     CACHE_READ_ONLY = "cache-read-only"
     CACHE_WRITE_ONLY = "cache-write-only"
@@ -71,36 +71,81 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
 ACTIONS: dict[str, Capability] = {
     **dict.fromkeys(
         [
-            "get", "get-batch", "key-exists", "keys-exist", "item-get-ttl", "item-get-type",
-            "dictionary-fetch", "dictionary-get-field", "dictionary-get-fields", "dictionary-length",
-            "set-fetch", "set-contains-element", "set-contains-elements", "set-length", "set-sample",
-            "list-fetch", "list-length", "sorted-set-fetch-by-rank", "sorted-set-fetch-by-score",
-            "sorted-set-get-score", "sorted-set-get-rank", "sorted-set-length", "sorted-set-length-by-score",
+            "get",
+            "get-batch",
+            "key-exists",
+            "keys-exist",
+            "item-get-ttl",
+            "item-get-type",
+            "dictionary-fetch",
+            "dictionary-get-field",
+            "dictionary-get-fields",
+            "dictionary-length",
+            "set-fetch",
+            "set-contains-element",
+            "set-contains-elements",
+            "set-length",
+            "set-sample",
+            "list-fetch",
+            "list-length",
+            "sorted-set-fetch-by-rank",
+            "sorted-set-fetch-by-score",
+            "sorted-set-get-score",
+            "sorted-set-get-rank",
+            "sorted-set-length",
+            "sorted-set-length-by-score",
         ],
         _C.READ,
     ),
     **dict.fromkeys(
         [
-            "set", "set-batch", "delete", "update-ttl", "dictionary-set-field", "dictionary-set-fields",
-            "dictionary-remove-field", "dictionary-remove-fields", "set-add-element", "set-add-elements",
-            "set-remove-element", "set-remove-elements", "list-remove-value", "list-retain",
-            "sorted-set-put-element", "sorted-set-put-elements", "sorted-set-remove-element",
+            "set",
+            "set-batch",
+            "delete",
+            "update-ttl",
+            "dictionary-set-field",
+            "dictionary-set-fields",
+            "dictionary-remove-field",
+            "dictionary-remove-fields",
+            "set-add-element",
+            "set-add-elements",
+            "set-remove-element",
+            "set-remove-elements",
+            "list-remove-value",
+            "list-retain",
+            "sorted-set-put-element",
+            "sorted-set-put-elements",
+            "sorted-set-remove-element",
             "sorted-set-remove-elements",
         ],
         _C.WRITE,
     ),
     **dict.fromkeys(
         [
-            "set-if-not-exists", "set-if-absent", "set-if-present", "set-if-equal", "set-if-not-equal",
-            "set-if-present-and-not-equal", "set-if-absent-or-equal", "increase-ttl", "decrease-ttl",
+            "set-if-not-exists",
+            "set-if-absent",
+            "set-if-present",
+            "set-if-equal",
+            "set-if-not-equal",
+            "set-if-present-and-not-equal",
+            "set-if-absent-or-equal",
+            "increase-ttl",
+            "decrease-ttl",
         ],
         _C.CONDITIONAL_WRITE,
     ),
     **dict.fromkeys(
         [
-            "increment", "dictionary-increment", "list-push-back", "list-push-front",
-            "list-concatenate-back", "list-concatenate-front", "list-pop-back", "list-pop-front",
-            "set-pop", "sorted-set-increment-score",
+            "increment",
+            "dictionary-increment",
+            "list-push-back",
+            "list-push-front",
+            "list-concatenate-back",
+            "list-concatenate-front",
+            "list-pop-back",
+            "list-pop-front",
+            "set-pop",
+            "sorted-set-increment-score",
         ],
         _C.STATE_RETURNING_WRITE,
     ),
@@ -204,7 +249,9 @@ def _validate_grant(grant: Grant, field: str, *, disposable: bool) -> None:
     target_field = {
         "cache": "item_selector.key_prefix" if grant.target.prefix else "item_selector.key",
         "topic": "topic_selector.topic_name_prefix" if grant.target.prefix else "topic_selector.topic_name",
-        "function": "function_selector.function_name_prefix" if grant.target.prefix else "function_selector.function_name",
+        "function": "function_selector.function_name_prefix"
+        if grant.target.prefix
+        else "function_selector.function_name",
     }[resource]
     _check_value(grant.target.value, f"{field}.{resource}_permissions.{target_field}")
     if grant.resource is Resource.CACHE and grant.target.value is not None and not disposable:
@@ -276,7 +323,8 @@ def authorize(
             return Decision(True, f"allowed by permissions[{index}]: {grant.describe()}", grant, index)
         closest = f"permissions[{index}] ({grant.describe()}) does not allow {needed.value}"
     if closest is None:
-        what = f"{resource.value} {target!r} in " if target is not None else ""
+        noun = {Resource.CACHE: "item", Resource.TOPIC: "topic", Resource.FUNCTION: "function"}[resource]
+        what = f"{Selector(target).describe(noun)} in " if target is not None else ""
         closest = f"no permission covers {what}cache {cache!r}"
     return Decision(False, closest)
 
@@ -300,8 +348,7 @@ def from_json(data: JSON) -> Permissions:
             raise TypeError("expected a list of grants or 'super_user'")
         return Permissions(
             grants=tuple(
-                Grant(Role(item["role"]), Selector(item["cache"]), _selector_from_json(item["target"]))
-                for item in data
+                Grant(Role(item["role"]), Selector(item["cache"]), _selector_from_json(item["target"])) for item in data
             )
         )
     except (KeyError, TypeError, ValueError) as error:

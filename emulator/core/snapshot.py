@@ -8,6 +8,10 @@ token and revocation, and the fault rules. The journal is not included.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
+import math
+from dataclasses import replace
 from typing import Any
 
 from emulator.core.clock import Clock, ClockMode, parse_instant, to_iso
@@ -42,38 +46,78 @@ def import_state(document: object, settings: Settings) -> State:
     if not isinstance(document, dict):
         raise InvalidArgument("document: must be a JSON object")
     if document.get("format") != FORMAT:
-        raise InvalidArgument(f"format: expected {FORMAT!r}")
-    if document.get("version") != VERSION:
+        raise InvalidArgument(f"format: {document.get('format')!r} is not {FORMAT!r}")
+    if type(document.get("version")) is not int or document["version"] != VERSION:
         raise InvalidArgument(f"version: {document.get('version')!r} is not supported (expected {VERSION})")
     field = "clock"
     try:
-        clock_doc = document["clock"]
-        clock = Clock(ClockMode(clock_doc["mode"]), parse_instant(clock_doc["now"], "clock.now"))
+        clock_doc = _object(document["clock"])
+        field = "clock.mode"
+        mode = ClockMode(clock_doc["mode"])
+        field = "clock.now"
+        clock = Clock(mode, parse_instant(_text(clock_doc["now"]), "clock.now"))
         field = "secret"
-        secret = base64.b64decode(document["secret"], validate=True)
-        state = State(settings, secret=secret, clock=clock)
-        field = "session_token"
-        state.session_token = _text(document["session_token"])
-        field = "super_user_key"
-        state.super_user_key = _text(document["super_user_key"])
-        for value, key_id in document.get("static_keys", {}).items():
-            state.add_static(_text(value), _text(key_id))
-        for index, item in enumerate(document["credentials"]):
+        secret = base64.b64decode(_text(document["secret"]), validate=True)
+        if len(secret) < 16:
+            raise ValueError("a signing secret of at least 16 bytes is required")
+        state = State(_import_settings(settings, document), secret=secret, clock=clock)
+        for index, item in enumerate(_list(document["credentials"])):
             field = f"credentials[{index}]"
-            state.add(_credential_from_json(item))
-        for index, item in enumerate(document.get("faults", [])):
+            state.add(_credential_from_json(_object(item)))
+        field = "static_keys"
+        for value, key_id in _object(document.get("static_keys", {})).items():
+            state.add_static(value, _text(key_id))
+            state.find(key_id)
+        for name in ("session_token", "super_user_key"):
+            field = name
+            setattr(state, name, _text(document[name]))
+            state.find(getattr(state, name))
+        for index, item in enumerate(_list(document.get("faults", []))):
             field = f"faults[{index}]"
-            state.faults.add(rule_from_json(item))
+            state.faults.add(rule_from_json(_object(item)))
     except EmulatorError as error:
-        raise InvalidArgument(f"{field}: {error.message}") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise InvalidArgument(f"{field}: malformed ({error!r})") from None
+        message = error.message if error.message.startswith(field) else f"{field}: {error.message}"
+        raise InvalidArgument(message) from None
+    except KeyError as error:
+        raise InvalidArgument(f"{field}: missing {error.args[0]!r}") from None
+    except (TypeError, ValueError, AttributeError) as error:
+        raise InvalidArgument(f"{field}: {error}") from None
     return state
+
+
+def _import_settings(settings: Settings, document: dict[str, Any]) -> Settings:
+    """A seeded emulator restarts its random stream from a seed derived from the document,
+    so keys minted after an import never reuse the key ids of imported credentials."""
+    if settings.seed is None:
+        return settings
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    return replace(settings, seed=f"{settings.seed}/import/{digest}")
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _object(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _number(item: dict[str, Any], name: str, *, optional: bool = True) -> Any:
+    value = item.get(name) if optional else item[name]
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number{' or null' if optional else ''}, got {value!r}")
     return value
 
 
@@ -87,23 +131,19 @@ def _credential_to_json(c: Credential) -> dict[str, Any]:
 
 
 def _credential_from_json(item: dict[str, Any]) -> Credential:
-    def optional_number(name: str) -> Any:
-        value = item.get(name)
-        if value is not None and not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a number or null")
-        return value
-
     refresh = item.get("refresh_token")
+    valid_until = _number(item, "valid_until")
+    valid_for = _number(item, "valid_for")
     return Credential(
         key_id=_text(item["key_id"]),
         kind=Kind(item["kind"]),
         permissions=from_json(item["permissions"]),
-        issued_at=float(item["issued_at"]),
-        valid_until=optional_number("valid_until"),
-        valid_for=optional_number("valid_for"),
+        issued_at=float(_number(item, "issued_at", optional=False)),
+        valid_until=None if valid_until is None else int(valid_until),
+        valid_for=None if valid_for is None else int(valid_for),
         token_id=_text(item.get("token_id", "")),
         description=_text(item.get("description", "")),
         refresh_token=None if refresh is None else _text(refresh),
         issued_by=_text(item.get("issued_by", "")),
-        revoked_at=optional_number("revoked_at"),
+        revoked_at=_number(item, "revoked_at"),
     )

@@ -70,18 +70,15 @@ class State:
 
     def authenticate(self, key: str, now: float, field: str = "auth_token") -> Credential:
         """The live credential behind ``key``, or ``Unauthenticated`` saying why not."""
-        key = key.strip()
-        if not key:
+        if not key.strip():
             raise Unauthenticated(f"{field}: no credential was given")
-        key_id = self._static.get(key)
-        claims = None
-        if key_id is None:
-            claims = self.codec.decode(unwrap(key))
-            key_id = claims["jti"]
+        try:
+            key_id, expiry = self._resolve(key)
+        except Unauthenticated as error:
+            raise Unauthenticated(f"{field}: {error.message}") from None
         credential = self._credentials.get(key_id)
         if credential is None:
-            expiry = claims.get("exp") if claims else None
-            if isinstance(expiry, int) and now >= expiry:
+            if expiry is not None and now >= expiry:
                 raise Unauthenticated(f"{field}: the credential expired")
             raise Unauthenticated(f"{field}: the credential is unknown to this emulator (reset or revoked?)")
         if credential.revoked_at is not None:
@@ -93,11 +90,19 @@ class State:
     def identify(self, key: str) -> Credential | None:
         """Best-effort lookup of a caller for journals and fault matching; never raises."""
         try:
-            key = key.strip()
-            key_id = self._static.get(key) or self.codec.decode(unwrap(key))["jti"]
+            return self._credentials.get(self._resolve(key)[0])
         except Unauthenticated:
             return None
-        return self._credentials.get(key_id)
+
+    def _resolve(self, key: str) -> tuple[str, int | None]:
+        """Key id and signed expiry of a key given raw or wrapped; ``Unauthenticated`` if forged."""
+        raw = unwrap(key)
+        static = self._static.get(raw)
+        if static is not None:
+            return static, None
+        claims = self.codec.decode(raw)
+        expiry = claims.get("exp")
+        return claims["jti"], expiry if isinstance(expiry, int) else None
 
     # --- the Auth RPCs ----------------------------------------------------------------------
 
@@ -141,7 +146,7 @@ class State:
             if old.kind is not Kind.API_KEY:
                 raise Unauthenticated(f"api_key: a {old.kind.value.replace('_', ' ')} cannot be refreshed")
             expected = old.refresh_token
-            if not refresh_token.strip() or expected is None or not hmac.compare_digest(expected, refresh_token):
+            if not refresh_token.strip() or expected is None or not hmac.compare_digest(expected.encode(), refresh_token.encode()):
                 # Our rule: a spent, foreign or wrong refresh token is an authentication failure.
                 raise Unauthenticated("refresh_token: not the current refresh token of this api_key")
             old.refresh_token = None  # single use
@@ -184,12 +189,12 @@ class State:
         with self._lock:
             if text in self._credentials:
                 return self._credentials[text]
-            key_id = self._static.get(text) or self._static.get(unwrap(text))
-            if key_id is None:
-                try:
-                    key_id = self.codec.decode(unwrap(text))["jti"]
-                except Unauthenticated:
-                    raise NotFound(f"key: {_abbreviate(text)!r} is neither a key id nor a key this emulator issued") from None
+            try:
+                key_id = self._resolve(text)[0]
+            except Unauthenticated:
+                raise NotFound(
+                    f"key: {_abbreviate(text)!r} is neither a key id nor a key this emulator issued"
+                ) from None
             credential = self._credentials.get(key_id)
             if credential is None:
                 raise NotFound(f"key: {key_id} is no longer held (expired and pruned, or from before a reset)")
@@ -258,9 +263,7 @@ class State:
     def _issue(self, credential: Credential) -> Issued:
         if credential.valid_until is not None:
             credential.refresh_token = self._entropy.token(24)
-        return Issued(
-            self.codec.encode(credential), credential.valid_until, credential.refresh_token or "", credential
-        )
+        return Issued(self.codec.encode(credential), credential.valid_until, credential.refresh_token or "", credential)
 
     def _prune(self, now: float) -> None:
         horizon = now - self.settings.expired_retention

@@ -14,8 +14,9 @@ from emulator.core.clock import ClockMode, parse_instant, to_iso
 from emulator.core.credentials import Credential
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
-from emulator.core.faults import FaultRule, rule_from_json
+from emulator.core.faults import FaultRule, resolve_method, rule_from_json
 from emulator.core.journal import Entry
+from emulator.core.keys import fingerprint
 from emulator.core.state import State
 from emulator.services.rpc import Method
 
@@ -23,8 +24,8 @@ SECRET_FIELDS = frozenset({"auth_token", "api_key", "refresh_token", "session_to
 
 
 def redact(value: str) -> str:
-    """Enough of a secret to tell two apart in a log, never the whole of it."""
-    return f"{value[:6]}…[redacted, {len(value)} chars]" if value else ""
+    """A fingerprint that tells two secrets apart in a journal, never the secret itself."""
+    return f"[redacted {len(value)} chars, sha256:{fingerprint(value)}]" if value else ""
 
 
 def redacted_request(request: object) -> dict[str, Any]:
@@ -58,7 +59,7 @@ class AdminService:
             ("Authorize", pb.AuthorizeRequest, self.authorize),
             ("AddFault", pb.FaultRule, self.add_fault),
             ("ListFaults", pb.ListFaultsRequest, lambda s, r: pb.ListFaultsResponse(rules=_rules(s))),
-            ("ClearFaults", pb.ClearFaultsRequest, lambda s, r: pb.ClearFaultsResponse(removed=s.faults.clear(r.rule_id))),
+            ("ClearFaults", pb.ClearFaultsRequest, self.clear_faults),
             ("GetJournal", pb.GetJournalRequest, self.get_journal),
             ("ClearJournal", pb.ClearJournalRequest, lambda s, r: pb.ClearJournalResponse(removed=s.journal.clear())),
         ]  # fmt: skip
@@ -123,8 +124,12 @@ class AdminService:
         data.pop("hits", None)
         return _rule(state.faults.add(rule_from_json(data)))
 
+    def clear_faults(self, state: State, request: pb.ClearFaultsRequest) -> pb.ClearFaultsResponse:
+        return pb.ClearFaultsResponse(removed=state.faults.clear(request.rule_id))
+
     def get_journal(self, state: State, request: pb.GetJournalRequest) -> pb.GetJournalResponse:
-        entries = state.journal.entries(request.method.strip(), request.limit)
+        method = resolve_method(request.method) if request.method.strip() else ""
+        entries = state.journal.entries(method, request.limit)
         return pb.GetJournalResponse(entries=[_entry(e) for e in entries])
 
 

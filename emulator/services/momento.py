@@ -72,9 +72,7 @@ def _auth_token(request: auth_pb2._GenerateApiTokenRequest) -> str:
 
 AUTH_METHODS = (
     Method("/auth.Auth/GenerateApiToken", auth_pb2._GenerateApiTokenRequest, generate_api_token, _auth_token),
-    Method(
-        "/auth.Auth/RefreshApiToken", auth_pb2._RefreshApiTokenRequest, refresh_api_token, lambda r: r.api_key
-    ),
+    Method("/auth.Auth/RefreshApiToken", auth_pb2._RefreshApiTokenRequest, refresh_api_token, lambda r: r.api_key),
     Method("/auth.Auth/Login", auth_pb2._LoginRequest, login, streaming=True),
 )
 TOKEN_METHODS = (

@@ -64,24 +64,24 @@ class Dispatcher:
         handlers = {m.name: self._handler(m) for m in methods}
         return grpc.method_handlers_generic_handler(name, handlers)
 
-    def _handler(self, method: Method) -> grpc.RpcMethodHandler:
+    def _handler(self, method: Method) -> grpc.RpcMethodHandler[bytes, Message]:
         def serialize(message: Message) -> bytes:
             return message.SerializeToString()
 
         if method.streaming:
 
-            async def stream(raw: bytes, context: grpc.aio.ServicerContext) -> AsyncIterator[Message]:
+            async def stream(raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> AsyncIterator[Message]:
                 for message in await self._call(method, raw, context):
                     yield message
 
             return grpc.unary_stream_rpc_method_handler(stream, response_serializer=serialize)
 
-        async def unary(raw: bytes, context: grpc.aio.ServicerContext) -> Message:
+        async def unary(raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> Message:
             return await self._call(method, raw, context)  # type: ignore[no-any-return]
 
         return grpc.unary_unary_rpc_method_handler(unary, response_serializer=serialize)
 
-    async def _call(self, method: Method, raw: bytes, context: grpc.aio.ServicerContext) -> Any:
+    async def _call(self, method: Method, raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> Any:
         state = self._emulator.state  # one state for the whole call, even across a reset
         started = time.perf_counter()
         request: Message | None = None
@@ -111,7 +111,7 @@ class Dispatcher:
             await context.abort(code, details)
         return response
 
-    def _check_admin(self, context: grpc.aio.ServicerContext) -> None:
+    def _check_admin(self, context: grpc.aio.ServicerContext[bytes, Message]) -> None:
         if not self._admin_token:
             return
         given = dict(context.invocation_metadata() or ()).get(ADMIN_TOKEN_HEADER, "")

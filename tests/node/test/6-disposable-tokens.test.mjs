@@ -109,10 +109,10 @@ for (const c of CASES) {
         assert.equal(answer.allowed, false, `${action} ${JSON.stringify(target)} should be denied`);
         assert.equal(typeof answer.reason, 'string');
       }
-      if (tokenId) {
-        const described = emu.cli('keys', 'describe', resp.authToken, '--json');
-        assert.ok(described.includes(tokenId), `keys describe should report the token id: ${described}`);
-      }
+      const described = emu.cliJson('keys', 'describe', resp.authToken);
+      assert.equal(described.kind, 'disposable_token');
+      assert.equal(described.token_id, tokenId ?? '', 'keys describe reports the token id');
+      assert.equal(described.refreshable, false);
     });
   }
 }

@@ -1,0 +1,81 @@
+"""The emulator clock: frozen or following the host, never backwards."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to_iso
+from emulator.core.errors import InvalidArgument
+
+START = 1893456000.0  # 2030-01-01T00:00:00Z
+
+
+def test_manual_clock_is_frozen_at_its_start() -> None:
+    clock = Clock(ClockMode.MANUAL, START)
+    assert clock.now() == START
+    assert clock.now() == START
+
+
+def test_advance_moves_forward_by_exactly_the_duration() -> None:
+    clock = Clock(ClockMode.MANUAL, START)
+    assert clock.advance(90) == START + 90
+    assert clock.now() == START + 90
+
+
+def test_set_moves_to_a_later_instant() -> None:
+    clock = Clock(ClockMode.MANUAL, START)
+    clock.set(START + 3600)
+    assert to_iso(clock.now()) == "2030-01-01T01:00:00Z"
+
+
+def test_set_backwards_is_refused_and_changes_nothing() -> None:
+    clock = Clock(ClockMode.MANUAL, START)
+    with pytest.raises(InvalidArgument, match="never goes backwards"):
+        clock.set(START - 1)
+    assert clock.now() == START
+
+
+def test_negative_advance_is_refused() -> None:
+    clock = Clock(ClockMode.MANUAL, START)
+    with pytest.raises(InvalidArgument, match="negative"):
+        clock.advance(-1)
+    assert clock.now() == START
+
+
+def test_instants_beyond_the_supported_range_are_refused() -> None:
+    clock = Clock(ClockMode.MANUAL, START)
+    with pytest.raises(InvalidArgument, match="outside the range"):
+        clock.set(MAX_INSTANT + 1)
+    assert clock.now() == START
+
+
+def test_system_clock_follows_the_host_from_its_start() -> None:
+    clock = Clock(ClockMode.SYSTEM, START)
+    first = clock.now()
+    assert START <= first < START + 60
+    assert clock.now() >= first
+
+
+def test_switching_modes_continues_from_the_current_instant() -> None:
+    clock = Clock(ClockMode.MANUAL, START)
+    clock.set_mode(ClockMode.SYSTEM)
+    assert START <= clock.now() < START + 60
+    clock.set_mode(ClockMode.MANUAL)
+    frozen = clock.now()
+    assert frozen >= START
+    assert clock.now() == frozen
+
+
+def test_parse_instant_accepts_z_offsets_and_naive_times_as_utc() -> None:
+    assert parse_instant("2030-01-01T00:00:00Z") == START
+    assert parse_instant("2030-01-01T01:00:00+01:00") == START
+    assert parse_instant("2030-01-01T00:00:00") == START
+
+
+def test_parse_instant_names_the_field_on_bad_input() -> None:
+    with pytest.raises(InvalidArgument, match="start-time: 'yesterday'"):
+        parse_instant("yesterday", "start-time")
+
+
+def test_repr_shows_mode_and_time() -> None:
+    assert repr(Clock(ClockMode.MANUAL, START)) == "Clock(mode=manual, now=2030-01-01T00:00:00Z)"
