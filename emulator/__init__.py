@@ -1,14 +1,39 @@
 """momento-auth-emulator: a local emulator of Momento's Auth gRPC service.
 
 The public API is small: run an emulator (:class:`EmulatorServer` on your event loop,
-:class:`ThreadedEmulatorServer` on its own thread), control it (:class:`Control`), and
-configure it (:class:`Settings`).
+:class:`ThreadedEmulatorServer` on its own thread), control it (:class:`Control`),
+configure it (:class:`Settings`), and point the Momento SDKs at it
+(:func:`credential_provider`, :func:`node_settings`).
+
+Names are imported on first use: the pytest plugin lives in this package and is loaded by
+every pytest run in the environment, so importing the package must not pull in gRPC.
 """
 
-from emulator.control import Bootstrap, Control, ControlError, local_control, remote_control
-from emulator.core.clock import ClockMode
-from emulator.core.config import Settings
-from emulator.server import EmulatorServer, ThreadedEmulatorServer
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.control import Bootstrap, Control, ControlError, local_control, remote_control
+    from emulator.core.clock import ClockMode
+    from emulator.core.config import Settings
+    from emulator.sdk import credential_provider, node_settings
+    from emulator.server import EmulatorServer, ThreadedEmulatorServer
+
+_HOMES = {
+    "Bootstrap": "emulator.control",
+    "ClockMode": "emulator.core.clock",
+    "Control": "emulator.control",
+    "ControlError": "emulator.control",
+    "EmulatorServer": "emulator.server",
+    "Settings": "emulator.core.config",
+    "ThreadedEmulatorServer": "emulator.server",
+    "credential_provider": "emulator.sdk",
+    "local_control": "emulator.control",
+    "node_settings": "emulator.sdk",
+    "remote_control": "emulator.control",
+}
 
 __all__ = [
     "Bootstrap",
@@ -18,6 +43,20 @@ __all__ = [
     "EmulatorServer",
     "Settings",
     "ThreadedEmulatorServer",
+    "credential_provider",
     "local_control",
+    "node_settings",
     "remote_control",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'emulator' has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -16,6 +16,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from emulator.control import Bootstrap, Control, local_control
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.services.admin import AdminService
@@ -51,11 +52,26 @@ class EmulatorServer:
         self._server: grpc.aio.Server | None = None
         self._health: health.aio.HealthServicer | None = None
         self.emulator: Emulator | None = None
+        self._control: Control | None = None
 
     @property
     def target(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+    @property
+    def control(self) -> Control:
+        """Clock, reset, keys, faults and journal as plain calls (in-process, no network)."""
+        if self.emulator is None:
+            raise RuntimeError("start the server first")
+        if self._control is None:
+            self._control = local_control(self.emulator)
+        return self._control
+
+    @property
+    def bootstrap(self) -> Bootstrap:
+        """The current super-user key and session token (they change on reset unless seeded)."""
+        return self.control.bootstrap()
 
     async def start(self) -> None:
         server = grpc.aio.server(
@@ -72,6 +88,7 @@ class EmulatorServer:
         if not settings.endpoint:
             settings = replace(settings, endpoint=self.target)
         self.emulator = Emulator(settings)
+        self._control = None
         if self._state_document is not None:
             self.emulator.load(self._state_document)
         dispatcher = Dispatcher(self.emulator, self._admin_token)
@@ -129,6 +146,19 @@ class ThreadedEmulatorServer:
     @property
     def target(self) -> str:
         return self.server.target
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def control(self) -> Control:
+        """Clock, reset, keys, faults and journal as plain calls; safe from any thread."""
+        return self.server.control
+
+    @property
+    def bootstrap(self) -> Bootstrap:
+        return self.server.control.bootstrap()
 
     def start(self, timeout: float = 30.0) -> ThreadedEmulatorServer:
         if self._thread is not None:

@@ -1,0 +1,235 @@
+"""pytest plugin: a Momento Auth emulator per test session, reset before every test.
+
+Fixtures:
+
+* ``momento_emulator`` (function): resets the emulator (credentials, clock, faults, journal),
+  applies this test's settings and returns a :class:`MomentoEmulator` handle.
+* ``momento_emulator_session`` (session): the emulator itself, started on first use on its own
+  thread and loop (it never touches the test's event loop), on a free loopback port; under
+  pytest-xdist every worker has its own.
+* ``momento_emulator_start_time``, ``momento_emulator_seed``, ``momento_emulator_clock_mode``,
+  ``momento_emulator_max_disposable_ttl`` (function): override them to configure; ``None`` keeps
+  the emulator's default.
+* marker ``@pytest.mark.momento_emulator(start_time=..., ...)``: the same settings for one test,
+  class or module; it wins over the fixtures.
+
+External mode: with ``MOMENTO_EMULATOR_TARGET=host:port`` (and ``MOMENTO_EMULATOR_ADMIN_TOKEN`` if it
+needs one) the fixtures drive that running emulator over its admin API instead of starting one.
+
+Importing this module is cheap: the emulator is imported and started only when a fixture is used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    import momento
+
+    from emulator.control import Bootstrap, Control, RemoteControl
+    from emulator.server import ThreadedEmulatorServer
+
+TARGET_ENV = "MOMENTO_EMULATOR_TARGET"
+ADMIN_TOKEN_ENV = "MOMENTO_EMULATOR_ADMIN_TOKEN"
+MARKER = "momento_emulator"
+SETTING_NAMES = ("start_time", "seed", "clock_mode", "max_disposable_ttl")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(start_time=None, seed=None, clock_mode=None, max_disposable_ttl=None): "
+        "settings of the Momento Auth emulator for this test (start_time: epoch seconds, ISO 8601 or datetime)",
+    )
+
+
+class MomentoEmulator:
+    """What a test gets: where the emulator listens, its bootstrap credentials, and its controls."""
+
+    def __init__(self, target: str, control: Control, *, external: bool) -> None:
+        self.target = target
+        self.control = control
+        self.external = external
+
+    def __repr__(self) -> str:
+        where = "external" if self.external else "in-process"
+        return f"<MomentoEmulator {self.target} ({where})>"
+
+    @property
+    def host(self) -> str:
+        return self.target.rpartition(":")[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.target.rpartition(":")[2])
+
+    @property
+    def bootstrap(self) -> Bootstrap:
+        """The current bootstrap credentials (read each time: a reset inside the test changes them)."""
+        return self.control.bootstrap()
+
+    @property
+    def api_key(self) -> str:
+        """The super-user key in the base64 form users hold (``MOMENTO_API_KEY``)."""
+        return self.bootstrap.api_key
+
+    @property
+    def session_token(self) -> str:
+        return self.bootstrap.session_token
+
+    def credential_provider(self, key: str | None = None) -> momento.CredentialProvider:
+        """A ``momento.CredentialProvider`` for ``key`` (raw or base64; default the super-user key)."""
+        from emulator.sdk import credential_provider
+
+        return credential_provider(self.target, key if key is not None else self.api_key)
+
+    def node_settings(self, key: str | None = None) -> dict[str, Any]:
+        """The Node SDK's ``CredentialProvider.fromString`` argument for ``key``."""
+        from emulator.sdk import node_settings
+
+        return node_settings(self.target, key if key is not None else self.api_key)
+
+
+class EmulatorSession:
+    """The session's emulator: one started here, or an external one named by the environment."""
+
+    def __init__(self, target: str, control: Control, server: ThreadedEmulatorServer | None = None) -> None:
+        self.target = target
+        self.control = control
+        self.server = server
+        self._base = server.emulator.settings if server is not None else None
+
+    @property
+    def external(self) -> bool:
+        return self.server is None
+
+    def prepare(self, overrides: Mapping[str, Any]) -> Bootstrap:
+        """Fresh state (credentials, clock, faults, journal) under ``overrides`` of the settings."""
+        from emulator.core.clock import ClockMode, to_iso
+
+        start = _epoch(overrides["start_time"]) if "start_time" in overrides else None
+        mode = ClockMode(overrides["clock_mode"]) if "clock_mode" in overrides else None
+        if self.server is not None and self._base is not None:
+            changes = {k: v for k, v in overrides.items() if k not in ("start_time", "clock_mode")}
+            if start is not None:
+                changes["start_time"] = start
+            if mode is not None:
+                changes["clock_mode"] = mode
+            self.server.emulator.settings = replace(self._base, **changes)  # reset builds the state from these
+            return self.control.reset()
+        fixed = sorted(set(overrides) - {"start_time", "clock_mode"})
+        if fixed:
+            pytest.fail(
+                f"{', '.join(fixed)} cannot be changed on the external emulator at {self.target}: "
+                "start it with the matching flags instead",
+                pytrace=False,
+            )
+        bootstrap = self.control.reset()
+        if start is None and mode is None:
+            return bootstrap
+        # The admin API has no "reset to another instant", but an imported state may hold any clock.
+        document = self.control.export_state()
+        if start is not None:
+            document["clock"]["now"] = to_iso(start)
+        if mode is not None:
+            document["clock"]["mode"] = mode.value
+        return self.control.import_state(document)
+
+
+@pytest.fixture(scope="session")
+def momento_emulator_session(pytestconfig: pytest.Config) -> Iterator[EmulatorSession]:
+    """The emulator shared by the session: started here, or the one ``MOMENTO_EMULATOR_TARGET`` names."""
+    target = os.environ.get(TARGET_ENV, "").strip()
+    if target:
+        workers = int(getattr(pytestconfig, "workerinput", {}).get("workercount", 1))  # set by pytest-xdist
+        if workers > 1:
+            pytest.fail(
+                f"{TARGET_ENV} names one emulator, and {workers} xdist workers would reset it under each other; "
+                "run external mode without -n",
+                pytrace=False,
+            )
+        yield from _external(target, os.environ.get(ADMIN_TOKEN_ENV, ""))
+        return
+    from emulator.server import ThreadedEmulatorServer
+
+    with ThreadedEmulatorServer(host="127.0.0.1", port=0) as server:
+        yield EmulatorSession(server.target, server.control, server)
+
+
+@pytest.fixture
+def momento_emulator_start_time() -> float | str | datetime | None:
+    """The emulator's clock at the start of each test (epoch seconds, ISO 8601 or datetime)."""
+    return None
+
+
+@pytest.fixture
+def momento_emulator_seed() -> str | None:
+    """A seed makes every generated key reproducible."""
+    return None
+
+
+@pytest.fixture
+def momento_emulator_clock_mode() -> str | None:
+    """``"manual"`` (frozen, the default) or ``"system"`` (follows the host clock)."""
+    return None
+
+
+@pytest.fixture
+def momento_emulator_max_disposable_ttl() -> int | None:
+    """The longest disposable token lifetime in seconds (the emulator's default is 3600)."""
+    return None
+
+
+@pytest.fixture
+def momento_emulator(
+    request: pytest.FixtureRequest,
+    momento_emulator_session: EmulatorSession,
+    momento_emulator_start_time: float | str | datetime | None,
+    momento_emulator_seed: str | None,
+    momento_emulator_clock_mode: str | None,
+    momento_emulator_max_disposable_ttl: int | None,
+) -> MomentoEmulator:
+    """The session's emulator, reset for this test and configured by the fixtures and the marker."""
+    values: dict[str, Any] = {
+        "start_time": momento_emulator_start_time,
+        "seed": momento_emulator_seed,
+        "clock_mode": momento_emulator_clock_mode,
+        "max_disposable_ttl": momento_emulator_max_disposable_ttl,
+    }
+    for marker in reversed(list(request.node.iter_markers(MARKER))):  # the closest marker applies last
+        if marker.args or set(marker.kwargs) - set(SETTING_NAMES):
+            pytest.fail(f"@pytest.mark.{MARKER} takes only keywords among {', '.join(SETTING_NAMES)}", pytrace=False)
+        values.update(marker.kwargs)
+    overrides = {name: value for name, value in values.items() if value is not None}
+    session = momento_emulator_session
+    session.prepare(overrides)
+    return MomentoEmulator(session.target, session.control, external=session.external)
+
+
+def _external(target: str, admin_token: str) -> Iterator[EmulatorSession]:
+    from emulator.control import ControlError, remote_control
+
+    control: RemoteControl = remote_control(target, admin_token=admin_token)
+    with control:
+        try:
+            control.bootstrap()
+        except ControlError as error:
+            pytest.fail(f"{TARGET_ENV}={target}: the emulator's admin API answered {error}", pytrace=False)
+        yield EmulatorSession(target, control)
+
+
+def _epoch(instant: float | str | datetime) -> float:
+    if isinstance(instant, datetime):
+        aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+        return aware.timestamp()
+    if isinstance(instant, str):
+        from emulator.core.clock import parse_instant
+
+        return parse_instant(instant, "start_time")
+    return float(instant)

@@ -1,0 +1,109 @@
+"""Embedding the emulator in a Python process: on the caller's loop, or on its own thread."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+import pytest
+from momento import AuthClient, AuthClientAsync
+from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
+from momento.config.auth_configurations import AuthConfigurations
+from momento.responses import GenerateDisposableToken
+from momento.utilities import ExpiresIn
+
+import emulator
+from emulator import ControlError, EmulatorServer, Settings, ThreadedEmulatorServer, credential_provider, remote_control
+
+START = 1893456000.0  # 2030-01-01T00:00:00Z
+SCOPE = DisposableTokenScopes.cache_read_only("c")
+
+
+@pytest.mark.asyncio
+async def test_async_server_runs_on_the_callers_loop_and_exposes_plain_controls() -> None:
+    """Inside ``async with EmulatorServer()``, the async SDK mints on the same loop and control sees the key."""
+    async with EmulatorServer(Settings(start_time=START)) as server:
+        assert server.control.now() == datetime(2030, 1, 1, tzinfo=UTC)
+        async with AuthClientAsync(AuthConfigurations.Laptop.latest(), credential_provider(server)) as client:
+            minted = await client.generate_disposable_token(SCOPE, ExpiresIn.seconds(60))
+        assert isinstance(minted, GenerateDisposableToken.Success)
+        assert server.control.describe_key(minted.auth_token)["status"] == "active"
+        server.control.advance(60)
+        assert server.control.describe_key(minted.auth_token)["status"] == "expired"
+        assert server.bootstrap.endpoint == server.target
+
+
+@pytest.mark.asyncio
+async def test_async_server_stops_serving_when_the_block_ends() -> None:
+    """After ``async with`` exits, nothing answers on the port."""
+    async with EmulatorServer() as server:
+        target = server.target
+    async with grpc.aio.insecure_channel(target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            call: Any = channel.unary_unary("/momento_emulator.admin.v1.Admin/GetBootstrap")
+            await call(b"", timeout=5)
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
+
+
+def test_threaded_server_serves_sync_callers_and_stops() -> None:
+    """``with ThreadedEmulatorServer()`` serves the sync SDK; its control resets; the port closes on exit."""
+    with ThreadedEmulatorServer(Settings(start_time=START)) as server:
+        assert server.port > 0 and server.target.endswith(f":{server.port}")
+        with AuthClient(AuthConfigurations.Laptop.latest(), credential_provider(server)) as client:
+            minted = client.generate_disposable_token(SCOPE, ExpiresIn.seconds(60))
+        assert isinstance(minted, GenerateDisposableToken.Success)
+        assert server.control.describe_key(minted.auth_token)["kind"] == "disposable_token"
+        assert [entry["method"] for entry in server.control.journal()][-1].endswith("GenerateDisposableToken")
+        server.control.reset()
+        with pytest.raises(ControlError):
+            server.control.describe_key(minted.auth_token)
+        target = server.target
+    with remote_control(target, timeout=5) as control, pytest.raises(ControlError) as raised:
+        control.bootstrap()
+    assert raised.value.code == "UNAVAILABLE"
+
+
+def test_threaded_server_start_and_stop_are_explicit_too() -> None:
+    """``start()`` returns the running server and ``stop()`` may be called twice."""
+    server = ThreadedEmulatorServer().start()
+    try:
+        assert server.bootstrap.api_key
+    finally:
+        server.stop()
+        server.stop()
+
+
+def test_control_before_start_is_a_clear_error() -> None:
+    """Asking an unstarted server for its control says what to do."""
+    with pytest.raises(RuntimeError, match="start"):
+        EmulatorServer().control  # noqa: B018
+
+
+def test_the_public_names_are_exactly_these() -> None:
+    """``emulator.__all__`` is the documented API, and every name in it resolves."""
+    assert sorted(emulator.__all__) == [
+        "Bootstrap",
+        "ClockMode",
+        "Control",
+        "ControlError",
+        "EmulatorServer",
+        "Settings",
+        "ThreadedEmulatorServer",
+        "credential_provider",
+        "local_control",
+        "node_settings",
+        "remote_control",
+    ]
+    for name in emulator.__all__:
+        assert getattr(emulator, name) is not None
+    with pytest.raises(AttributeError):
+        emulator.not_a_name  # noqa: B018
+
+
+def test_importing_the_package_does_not_import_grpc() -> None:
+    """The names load on first use, so the pytest plugin (in this package) stays cheap to load."""
+    code = "import sys, emulator; assert 'grpc' not in sys.modules; emulator.Control; assert 'grpc' in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
