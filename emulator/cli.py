@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -43,6 +44,29 @@ def parse_duration(text: str) -> float:
     if match is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 90, 90s, 15m, 1h or 2d")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def one_of(*choices: str) -> Any:
+    """An argparse type that checks values from the environment too (argparse skips that for defaults)."""
+
+    def check(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(choices)}")
+        return value
+
+    check.__name__ = "choice"
+    return check
 
 
 def _instant(text: str) -> float:
@@ -107,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = faults.add_parser("add", parents=[client], help="add a fault rule")
     add.add_argument("--method", action="append", default=[], help="RPC name or path; repeatable; default: all")
     add.add_argument("--code", default="UNAVAILABLE", help="gRPC status name (default UNAVAILABLE)")
-    add.add_argument("--count", type=int, help="how many calls to fail (default: until cleared)")
+    add.add_argument("--count", type=positive_int, help="how many calls to fail (default: until cleared)")
     add.add_argument("--delay", type=parse_duration, default=0.0, help="wall-clock delay before answering")
     add.add_argument("--message", default="", help="status details to send")
     add.add_argument("--key-id", default="", help="only calls from this caller key id")
@@ -118,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     journal = commands.add_parser("journal", parents=[client], help="show served Momento calls")
     journal.add_argument("--method", default="", help="only this RPC")
-    journal.add_argument("--limit", type=int, default=0, help="only the newest N")
+    journal.add_argument("--limit", type=positive_int, default=0, help="only the newest N")
     journal.add_argument("--clear", action="store_true", help="empty the journal after printing")
 
     commands.add_parser("reset", parents=[client], help="fresh state, clock back at its start")
@@ -134,21 +158,28 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     """The ``serve`` flags; each has a ``MOMENTO_EMULATOR_*`` environment variable, and flags win."""
     option = parser.add_argument
     option("--host", default=_env("HOST", "127.0.0.1"), help="address to bind [HOST] (default 127.0.0.1)")
-    option("--port", type=int, default=int(_env("PORT", DEFAULT_PORT)), help="port; 0 picks a free one [PORT]")
+    option("--port", type=int, default=_env("PORT", DEFAULT_PORT), help="port; 0 picks a free one [PORT]")
     option("--seed", default=_env("SEED"), help="make every generated key deterministic [SEED]")
     option("--start-time", type=_instant, default=_env("START_TIME"), help="ISO 8601 start instant [START_TIME]")
-    option("--clock", choices=[m.value for m in ClockMode], default=_env("CLOCK", "manual"), help="[CLOCK]")
+    modes = [m.value for m in ClockMode]
+    option("--clock", type=one_of(*modes), default=_env("CLOCK", "manual"), help="manual (default) or system [CLOCK]")
     option(
         "--max-disposable-ttl", type=parse_duration, default=_env("MAX_DISPOSABLE_TTL", DEFAULT_MAX_DISPOSABLE_TTL),
         help="longest disposable token lifetime (default 1h) [MAX_DISPOSABLE_TTL]",
     )  # fmt: skip
-    option("--endpoint", default=_env("ENDPOINT", ""), help="endpoint string in responses (default HOST:PORT)")
+    option("--endpoint", default=_env("ENDPOINT", ""), help="endpoint in responses (default HOST:PORT) [ENDPOINT]")
     option("--super-user-key", default=_env("SUPER_USER_KEY", ""), help="fixed super-user key value [SUPER_USER_KEY]")
     option("--admin-token", default=_env("ADMIN_TOKEN", ""), help="require this token on admin calls [ADMIN_TOKEN]")
     option("--state-file", type=Path, default=_env("STATE_FILE"), help="import at start, export on exit [STATE_FILE]")
     option("--ready-file", type=Path, default=_env("READY_FILE"), help="write JSON here once serving [READY_FILE]")
-    option("--log-format", choices=["text", "json"], default=_env("LOG_FORMAT", "text"), help="[LOG_FORMAT]")
-    option("--log-level", default=_env("LOG_LEVEL", "INFO"), help="DEBUG, INFO, WARNING [LOG_LEVEL]")
+    option(
+        "--log-format", type=one_of("text", "json"), default=_env("LOG_FORMAT", "text"),
+        help="one line per RPC as text or json [LOG_FORMAT]",
+    )  # fmt: skip
+    option(
+        "--log-level", type=one_of("debug", "info", "warning", "error"), default=_env("LOG_LEVEL", "info"),
+        help="debug, info, warning or error [LOG_LEVEL]",
+    )  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,13 +195,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         with remote_control(args.target, admin_token=args.admin_token) as control:
             result = run_client(control, args)
     except ControlError as error:
-        print(f"momento-auth-emulator: {args.target}: {error.code}: {error.message}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"momento-auth-emulator: {error}", file=sys.stderr)
-        return 1
+        return fail(f"{args.target}: {error.code}: {error.message}")
+    except (OSError, UnicodeDecodeError) as error:
+        return fail(str(error))
     emit(result, args.json)
     return 0
+
+
+def fail(message: str, code: int = 1) -> int:
+    """Print a one-line error (no traceback) and return the exit status."""
+    print(f"momento-auth-emulator: {' '.join(message.split())}", file=sys.stderr)
+    return code
 
 
 def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
@@ -182,7 +217,8 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
             control.advance(args.duration)
         elif action == "mode":
             control.set_clock_mode(args.mode)
-        return {"now": control.now().isoformat().replace("+00:00", "Z"), "mode": control.clock_mode()}
+        clock = control.clock()
+        return {"now": clock["now"], "mode": clock["mode"]}
     if command == "keys":
         if action == "list":
             return control.keys(include_inactive=args.all)
@@ -217,12 +253,18 @@ def emit(result: Any, as_json: bool) -> None:
         print(json.dumps(result, indent=2))
     elif isinstance(result, list):
         for item in result:
-            print("  ".join(f"{k}={v}" for k, v in item.items() if v not in ("", None, [], {})))
+            print("  ".join(f"{k}={_text(v)}" for k, v in item.items() if v not in ("", None, [], {})))
         if not result:
             print("(none)")
     else:
         for key, value in result.items():
-            print(f"{key}: {value}")
+            print(f"{key}: {_text(value)}")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -244,24 +286,47 @@ def serve(args: argparse.Namespace) -> int:
         max_disposable_ttl=int(parse_duration(str(args.max_disposable_ttl))),
         super_user_key=args.super_user_key,
     )
+    if settings.max_disposable_ttl < 1:
+        return fail(f"--max-disposable-ttl: {args.max_disposable_ttl} is shorter than one second", 2)
+    if args.ready_file is not None:
+        # A ready file left by an earlier run must not make anyone think this one is ready.
+        with contextlib.suppress(FileNotFoundError):
+            args.ready_file.unlink()
     document = None
     if args.state_file is not None and args.state_file.exists():
         try:
             document = json.loads(args.state_file.read_text())
-        except ValueError as error:
-            print(f"momento-auth-emulator: --state-file {args.state_file}: not JSON ({error})", file=sys.stderr)
-            return 2
+        except (OSError, ValueError) as error:
+            return fail(f"--state-file {args.state_file}: not a readable JSON document ({error})", 2)
     server = EmulatorServer(
         settings, host=args.host, port=args.port, admin_token=args.admin_token, state_document=document
     )
     try:
+        check_address(args.host, args.port)
         return asyncio.run(_serve(server, args))
     except PortInUse as error:
-        print(f"momento-auth-emulator: {error}", file=sys.stderr)
-        return 2
+        return fail(str(error), 2)
     except InvalidArgument as error:
-        print(f"momento-auth-emulator: --state-file {args.state_file}: {error.message}", file=sys.stderr)
-        return 2
+        return fail(f"--state-file {args.state_file}: {error.message}", 2)
+    except KeyboardInterrupt:
+        return 130
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse a taken address in our own words, before grpc logs its own multi-line complaint."""
+    if port == 0:
+        return
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return  # the server reports what it cannot resolve
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as error:
+                raise PortInUse(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
 async def _serve(server: EmulatorServer, args: argparse.Namespace) -> int:

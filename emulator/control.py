@@ -59,6 +59,10 @@ class Control:
     def now(self) -> datetime:
         return _instant(self._call("GetClock", pb.GetClockRequest(), pb.ClockState))
 
+    def clock(self) -> dict[str, Any]:
+        """The clock in one call: ``now`` (ISO 8601, UTC), ``now_epoch_seconds`` and ``mode``."""
+        return _plain(self._call("GetClock", pb.GetClockRequest(), pb.ClockState))
+
     def clock_mode(self) -> str:
         return str(self._call("GetClock", pb.GetClockRequest(), pb.ClockState).mode)
 
@@ -183,7 +187,8 @@ class RemoteControl(Control):
 
     def __init__(self, target: str, *, admin_token: str = "", timeout: float = 10.0) -> None:
         self.target = target
-        self._channel = grpc.insecure_channel(target)
+        # A full journal or a big state export can exceed grpc's default 4 MiB receive limit.
+        self._channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", -1)])
         metadata = ((ADMIN_TOKEN_HEADER, admin_token),) if admin_token else ()
 
         def call(name: str, request: Message, response_type: type[Message]) -> Any:

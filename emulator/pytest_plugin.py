@@ -13,7 +13,7 @@ Fixtures:
 * marker ``@pytest.mark.momento_emulator(start_time=..., ...)``: the same settings for one test,
   class or module; it wins over the fixtures.
 
-External mode: with ``MOMENTO_EMULATOR_TARGET=host:port`` (and ``MOMENTO_EMULATOR_ADMIN_TOKEN`` if it
+External mode: with ``MOMENTO_EMULATOR_PYTEST_TARGET=host:port`` (and ``MOMENTO_EMULATOR_ADMIN_TOKEN`` if it
 needs one) the fixtures drive that running emulator over its admin API instead of starting one.
 
 Importing this module is cheap: the emulator is imported and started only when a fixture is used.
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from emulator.control import Bootstrap, Control, RemoteControl
     from emulator.server import ThreadedEmulatorServer
 
-TARGET_ENV = "MOMENTO_EMULATOR_TARGET"
+TARGET_ENV = "MOMENTO_EMULATOR_PYTEST_TARGET"
 ADMIN_TOKEN_ENV = "MOMENTO_EMULATOR_ADMIN_TOKEN"
 MARKER = "momento_emulator"
 SETTING_NAMES = ("start_time", "seed", "clock_mode", "max_disposable_ttl")
@@ -144,7 +144,7 @@ class EmulatorSession:
 
 @pytest.fixture(scope="session")
 def momento_emulator_session(pytestconfig: pytest.Config) -> Iterator[EmulatorSession]:
-    """The emulator shared by the session: started here, or the one ``MOMENTO_EMULATOR_TARGET`` names."""
+    """The emulator shared by the session: started here, or the one ``MOMENTO_EMULATOR_PYTEST_TARGET`` names."""
     target = os.environ.get(TARGET_ENV, "").strip()
     if target:
         workers = int(getattr(pytestconfig, "workerinput", {}).get("workercount", 1))  # set by pytest-xdist

@@ -35,7 +35,7 @@ def mint(emulator, seconds=60):
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Inner runs must not inherit an external target or the outer run's xdist worker identity."""
-    for name in ("MOMENTO_EMULATOR_TARGET", "MOMENTO_EMULATOR_ADMIN_TOKEN"):
+    for name in ("MOMENTO_EMULATOR_PYTEST_TARGET", "MOMENTO_EMULATOR_ADMIN_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     for name in list(os.environ):
         if name.startswith("PYTEST_XDIST_"):
@@ -282,8 +282,8 @@ def cli_emulator(tmp_path: Path) -> Iterator[dict[str, str]]:
 def test_external_mode_drives_a_cli_started_emulator(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
 ) -> None:
-    """With MOMENTO_EMULATOR_TARGET set, the same fixtures reset and configure that emulator over its admin API."""
-    monkeypatch.setenv("MOMENTO_EMULATOR_TARGET", cli_emulator["target"])
+    """With MOMENTO_EMULATOR_PYTEST_TARGET set, the same fixtures reset and configure that emulator over its admin API."""
+    monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
     monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
     pytester.makepyfile(
         MINT
@@ -332,7 +332,7 @@ def test_external_mode_refuses_parallel_xdist_workers(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
 ) -> None:
     """Two workers resetting one shared emulator would break each other's tests, so they are stopped early."""
-    monkeypatch.setenv("MOMENTO_EMULATOR_TARGET", cli_emulator["target"])
+    monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
     monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
     pytester.makepyfile(
         "import pytest\n\n@pytest.mark.parametrize('n', range(2))\ndef test_it(momento_emulator, n):\n    pass\n"
@@ -346,11 +346,11 @@ def test_an_unreachable_external_target_fails_clearly(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A target where nothing listens errors the tests with the variable's name, not a hang."""
-    monkeypatch.setenv("MOMENTO_EMULATOR_TARGET", "127.0.0.1:1")
+    monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", "127.0.0.1:1")
     pytester.makepyfile("def test_it(momento_emulator):\n    pass\n")
     result = pytester.runpytest_subprocess(timeout=60)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*MOMENTO_EMULATOR_TARGET=127.0.0.1:1*UNAVAILABLE*"])
+    result.stdout.fnmatch_lines(["*MOMENTO_EMULATOR_PYTEST_TARGET=127.0.0.1:1*UNAVAILABLE*"])
 
 
 def test_importing_the_plugin_starts_nothing_and_imports_no_grpc() -> None:

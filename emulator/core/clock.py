@@ -82,6 +82,14 @@ class Clock:
 
     def now(self) -> float:
         if self._mode is ClockMode.MANUAL:
+            return self._frozen  # only ever moves forward; no lock needed
+        # Following the host: read under the lock, so a concurrent mode switch (which freezes the
+        # clock at the instant it reads) can never be preceded by a later reading than it froze at.
+        with self._lock:
+            return self._now()
+
+    def _now(self) -> float:
+        if self._mode is ClockMode.MANUAL:
             return self._frozen
         return wall_time() + self._offset
 
@@ -89,7 +97,7 @@ class Clock:
         """Move to ``instant``; refuse to go backwards."""
         _check_range(instant)
         with self._lock:
-            current = self.now()
+            current = self._now()
             if instant < current:
                 raise InvalidArgument(
                     f"time: {to_iso(instant)} is before the emulator's now "
@@ -103,16 +111,16 @@ class Clock:
         if seconds < 0:
             raise InvalidArgument(f"seconds: {seconds} is negative; the clock never goes backwards")
         with self._lock:
-            target = self.now() + seconds
+            target = self._now() + seconds
             self._jump(target)
             return target
 
     def set_mode(self, mode: ClockMode) -> None:
         """Switch mode, continuing from the current instant without a jump."""
         with self._lock:
-            current = self.now()
+            current = self._now()
+            self._jump(current)  # both representations agree before the mode flips
             self._mode = mode
-            self._jump(current)
 
     def _jump(self, instant: float) -> None:
         _check_range(instant)

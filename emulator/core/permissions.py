@@ -301,14 +301,14 @@ def authorize(
     needed = capability_of(action)
     if not cache and needed is not _C.CONTROL_PLANE:
         raise InvalidArgument("cache: must not be empty")
-    if permissions.super_user:
-        return Decision(True, "super-user permissions allow every operation")
-    if needed is _C.CONTROL_PLANE:
-        return Decision(False, f"{action} is a control-plane operation; only super-user keys may call it")
     resource = _RESOURCE_OF.get(needed, Resource.CACHE)
     target = {Resource.CACHE: key, Resource.TOPIC: topic, Resource.FUNCTION: function}[resource]
     if resource is not Resource.CACHE and not target:
         raise InvalidArgument(f"{resource.value}: {action} needs a {resource.value} name")
+    if permissions.super_user:
+        return Decision(True, "super-user permissions allow every operation")
+    if needed is _C.CONTROL_PLANE:
+        return Decision(False, f"{action} is a control-plane operation; only super-user keys may call it")
     closest: str | None = None
     for index, grant in enumerate(permissions.grants):
         if grant.resource is not resource or not grant.cache.matches(cache):

@@ -10,11 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 from dataclasses import replace
 from typing import Any
 
-from emulator.core.clock import Clock, ClockMode, parse_instant, to_iso
+from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to_iso
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import EmulatorError, InvalidArgument
@@ -61,6 +60,7 @@ def import_state(document: object, settings: Settings) -> State:
         if len(secret) < 16:
             raise ValueError("a signing secret of at least 16 bytes is required")
         state = State(_import_settings(settings, document), secret=secret, clock=clock)
+        field = "credentials"
         for index, item in enumerate(_list(document["credentials"])):
             field = f"credentials[{index}]"
             state.add(_credential_from_json(_object(item)))
@@ -72,6 +72,7 @@ def import_state(document: object, settings: Settings) -> State:
             field = name
             setattr(state, name, _text(document[name]))
             state.find(getattr(state, name))
+        field = "faults"
         for index, item in enumerate(_list(document.get("faults", []))):
             field = f"faults[{index}]"
             state.faults.add(rule_from_json(_object(item)))
@@ -80,7 +81,7 @@ def import_state(document: object, settings: Settings) -> State:
         raise InvalidArgument(message) from None
     except KeyError as error:
         raise InvalidArgument(f"{field}: missing {error.args[0]!r}") from None
-    except (TypeError, ValueError, AttributeError) as error:
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:
         raise InvalidArgument(f"{field}: {error}") from None
     return state
 
@@ -116,9 +117,13 @@ def _number(item: dict[str, Any], name: str, *, optional: bool = True) -> Any:
     value = item.get(name) if optional else item[name]
     if value is None and optional:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number{' or null' if optional else ''}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= _LATEST[name]:
+        raise ValueError(f"{name}: expected a number from 0 to {_LATEST[name]}{' or null' if optional else ''}")
     return value
+
+
+# Bounds that keep every imported instant printable (year 9999) and every refresh in range.
+_LATEST = {"issued_at": MAX_INSTANT, "revoked_at": MAX_INSTANT, "valid_until": MAX_INSTANT + 2**32, "valid_for": 2**32}
 
 
 def _credential_to_json(c: Credential) -> dict[str, Any]:

@@ -32,7 +32,19 @@ def redacted_request(request: object) -> dict[str, Any]:
     if not isinstance(request, Message):
         return {}
     body = MessageToDict(request, preserving_proto_field_name=True)
-    return {k: redact(v) if k in SECRET_FIELDS and isinstance(v, str) else v for k, v in body.items()}
+    return {k: redact(v) if k in SECRET_FIELDS and isinstance(v, str) else _shorten(v) for k, v in body.items()}
+
+
+def _shorten(value: Any) -> Any:
+    """Cap long strings and lists, so that a few huge requests cannot make the journal unreadable."""
+    if isinstance(value, str) and len(value) > 256:
+        return f"{value[:64]}…[{len(value)} chars]"
+    if isinstance(value, list):
+        kept = [_shorten(v) for v in value[:20]]
+        return kept + [f"…[{len(value) - 20} more]"] if len(value) > 20 else kept
+    if isinstance(value, dict):
+        return {k: _shorten(v) for k, v in value.items()}
+    return value
 
 
 class AdminService:
@@ -91,7 +103,7 @@ class AdminService:
     def import_state(self, state: State, request: pb.StateDocument) -> pb.Bootstrap:
         try:
             document = json.loads(request.json)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
             raise InvalidArgument(f"json: not a JSON document ({error})") from None
         return _bootstrap(self._emulator.load(document))
 

@@ -1,0 +1,200 @@
+"""Shared test helpers: permission messages, minting over raw stubs, and emulator subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from momento import AuthClient, CredentialProvider
+from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
+from momento.config.auth_configurations import AuthConfigurations
+from momento.utilities import ExpiresIn
+from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2, token_pb2_grpc
+from momento_wire_types import permissionmessages_pb2 as pm
+
+from emulator.core.keys import unwrap
+
+REPO = Path(__file__).resolve().parent.parent
+START = 1893456000.0  # 2030-01-01T00:00:00Z
+START_ISO = "2030-01-01T00:00:00Z"
+DEADLINE_SECONDS = 20.0
+
+PT = pm.PermissionsType
+
+
+def cache_grant(role: int, cache: str | None = None, *, key: bytes | None = None, prefix: bytes | None = None) -> Any:
+    """One cache permission: every cache unless ``cache``; every item unless ``key`` or ``prefix``."""
+    grant = PT.CachePermissions(role=role)
+    if cache is None:
+        grant.all_caches.SetInParent()
+    else:
+        grant.cache_selector.cache_name = cache
+    if key is not None:
+        grant.item_selector.key = key
+    elif prefix is not None:
+        grant.item_selector.key_prefix = prefix
+    else:
+        grant.all_items.SetInParent()
+    return PT(cache_permissions=grant)
+
+
+def topic_grant(role: int, cache: str | None = None, topic: str | None = None) -> Any:
+    grant = PT.TopicPermissions(role=role)
+    if cache is None:
+        grant.all_caches.SetInParent()
+    else:
+        grant.cache_selector.cache_name = cache
+    if topic is None:
+        grant.all_topics.SetInParent()
+    else:
+        grant.topic_selector.topic_name = topic
+    return PT(topic_permissions=grant)
+
+
+def explicit(*grants: Any) -> Any:
+    return pm.Permissions(explicit=pm.ExplicitPermissions(permissions=list(grants)))
+
+
+def mint_disposable(
+    stub: token_pb2_grpc.TokenStub, auth_token: str, *grants: Any, ttl: int = 60, token_id: str = ""
+) -> Any:
+    """A disposable token (read-write on every cache unless ``grants``), minted over the wire."""
+    request = token_pb2._GenerateDisposableTokenRequest(
+        auth_token=auth_token,
+        expires=token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=ttl),
+        permissions=explicit(*(grants or (cache_grant(pm.CacheReadWrite),))),
+        token_id=token_id,
+    )
+    return stub.GenerateDisposableToken(request, timeout=10)
+
+
+def mint_api_key(
+    stub: auth_pb2_grpc.AuthStub,
+    auth_token: str,
+    *,
+    ttl: int | None = None,
+    token_id: str = "",
+    permissions: Any = None,
+) -> Any:
+    """A v1 API key (super-user unless ``permissions``); ``ttl=None`` never expires."""
+    request = auth_pb2._GenerateApiTokenRequest(
+        auth_token=auth_token,
+        permissions=permissions if permissions is not None else pm.Permissions(super_user=pm.SuperUser),
+        token_id=token_id,
+    )
+    if ttl is None:
+        request.never.SetInParent()
+    else:
+        request.expires.valid_for_seconds = ttl
+    return stub.GenerateApiToken(request, timeout=10)
+
+
+def sdk_credentials(key: str, port: int) -> CredentialProvider:
+    """A Momento SDK credential provider for ``key`` (raw or base64 form) aimed at 127.0.0.1:``port``."""
+    return CredentialProvider(
+        auth_token=unwrap(key),
+        control_endpoint="127.0.0.1",
+        cache_endpoint="127.0.0.1",
+        token_endpoint="127.0.0.1",
+        port=port,
+    )
+
+
+def sdk_mint(key: str, port: int, minutes: int = 5) -> Any:
+    """GenerateDisposableToken through the Python SDK; a Success or an Error response."""
+    with AuthClient(AuthConfigurations.Laptop.latest(), sdk_credentials(key, port)) as client:
+        return client.generate_disposable_token(DisposableTokenScopes.cache_read_write("c"), ExpiresIn.minutes(minutes))
+
+
+# --- subprocesses -------------------------------------------------------------------------
+
+Completed = subprocess.CompletedProcess[str]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any MOMENTO_EMULATOR_* variable, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOMENTO_EMULATOR_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = DEADLINE_SECONDS
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m emulator ARGS`` to completion (bounded by ``timeout``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args],
+        cwd=REPO,
+        env=env or clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class EmulatorProcess:
+    """``python -m emulator serve ...`` in the background; output goes to files in ``workdir``."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        name: str = "emulator",
+        ready_file: Path | None = None,
+    ) -> None:
+        """``ready_file``: where the emulator was told (by ``args`` or ``env``) to write; else one is added."""
+        self.ready_file = ready_file or workdir / f"{name}.ready.json"
+        self.stdout_path = workdir / f"{name}.out"
+        self.stderr_path = workdir / f"{name}.err"
+        command = [sys.executable, "-m", "emulator", "serve", *args]
+        if ready_file is None:
+            command += ["--ready-file", str(self.ready_file)]
+        with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
+            self.process = subprocess.Popen(command, cwd=REPO, env=env or clean_env(), stdout=out, stderr=err)
+        self.ready: dict[str, Any] = {}
+
+    @property
+    def target(self) -> str:
+        return str(self.ready["target"])
+
+    @property
+    def port(self) -> int:
+        return int(self.ready["port"])
+
+    def wait_ready(self, timeout: float = DEADLINE_SECONDS) -> dict[str, Any]:
+        """Poll the ready file until it holds JSON; fail if the process exits or the deadline passes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ready_file.exists():
+                self.ready = json.loads(self.ready_file.read_text())
+                return self.ready
+            if self.process.poll() is not None:
+                raise AssertionError(f"the emulator exited with {self.process.returncode}: {self.stderr()}")
+            time.sleep(0.02)
+        raise AssertionError(f"the emulator was not ready within {timeout} s: {self.stderr()}")
+
+    def terminate(self, timeout: float = 10.0) -> int:
+        """SIGTERM, then wait (bounded) for the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stdout(self) -> str:
+        return self.stdout_path.read_text()
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text()
