@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     target = authorize.add_mutually_exclusive_group()
     target.add_argument("--item", help="the cache key")
     target.add_argument("--topic", help="the topic name")
+    target.add_argument("--function", help="the function name (for invoke-function)")
 
     faults = commands.add_parser("faults", help="inject failures").add_subparsers(
         dest="action", metavar="ACTION", required=True
@@ -224,7 +225,9 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
             return control.keys(include_inactive=args.all)
         return control.describe_key(args.key) if action == "describe" else control.revoke_key(args.key)
     if command == "authorize":
-        return control.authorize(args.key, args.action, args.cache, item=args.item, topic=args.topic)
+        return control.authorize(
+            args.key, args.action, args.cache, item=args.item, topic=args.topic, function=args.function
+        )
     if command == "faults":
         if action == "add":
             return control.add_fault(

@@ -113,14 +113,23 @@ class Control:
         return _key(self._call("RevokeKey", pb.KeyRequest(key=key), pb.KeyInfo))
 
     def authorize(
-        self, key: str, action: str, cache: str, *, item: bytes | str | None = None, topic: str | None = None
+        self,
+        key: str,
+        action: str,
+        cache: str,
+        *,
+        item: bytes | str | None = None,
+        topic: str | None = None,
+        function: str | None = None,
     ) -> dict[str, Any]:
-        """Would ``key`` be allowed ``action`` on ``cache`` (and item or topic)? ``allowed`` and ``reason``."""
+        """Would ``key`` be allowed ``action`` on ``cache`` (and item, topic or function)? See ``allowed``."""
         request = pb.AuthorizeRequest(key=key, action=action, cache=cache)
         if item is not None:
             request.item = item.encode() if isinstance(item, str) else item
         if topic is not None:
             request.topic = topic
+        if function is not None:
+            request.function = function
         response = self._call("Authorize", request, pb.AuthorizeResponse)
         return _plain(response) | {"allowed": response.allowed, "matched_index": response.matched_index}
 

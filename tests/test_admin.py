@@ -18,6 +18,7 @@ from momento_wire_types import permissionmessages_pb2 as pm
 from emulator import ControlError, Settings, ThreadedEmulatorServer, remote_control
 from emulator._generated import admin_pb2, admin_pb2_grpc
 from emulator.control import RemoteControl
+from emulator.core.permissions import Grant, Permissions, Role, Selector
 from tests.helpers import START, START_ISO, cache_grant, mint_api_key, mint_disposable, topic_grant
 
 Factory = Callable[..., ThreadedEmulatorServer]
@@ -696,3 +697,17 @@ def test_an_admin_body_that_does_not_decode_is_invalid_argument(emu: Emu) -> Non
     code, details = rpc_code(lambda: call(b"\xff\xff\xff", timeout=10))
     assert code is grpc.StatusCode.INVALID_ARGUMENT and details.startswith("request:")
     assert emu.admin.now().timestamp() == START
+
+
+def test_authorize_checks_function_invocation(server: ThreadedEmulatorServer) -> None:
+    """A function permission narrows invoke-function to the named functions of the selected cache."""
+    with remote_control(server.target) as control:
+        state = server.emulator.state
+        grant = Grant(Role.FUNCTION_INVOKE, Selector("c"), Selector("resize-", prefix=True))
+        token = state.generate_disposable_token(state.session_token, Permissions(grants=(grant,)), 60).api_key
+        assert control.authorize(token, "invoke-function", "c", function="resize-thumb")["allowed"]
+        assert not control.authorize(token, "invoke-function", "c", function="delete-all")["allowed"]
+        session = control.bootstrap().session_token
+        with pytest.raises(ControlError) as raised:
+            control.authorize(session, "fly", "c")
+        assert raised.value.code == "INVALID_ARGUMENT"

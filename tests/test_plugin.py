@@ -282,7 +282,7 @@ def cli_emulator(tmp_path: Path) -> Iterator[dict[str, str]]:
 def test_external_mode_drives_a_cli_started_emulator(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
 ) -> None:
-    """With MOMENTO_EMULATOR_PYTEST_TARGET set, the same fixtures reset and configure that emulator over its admin API."""
+    """With MOMENTO_EMULATOR_PYTEST_TARGET set, the same fixtures drive that emulator over its admin API."""
     monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
     monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
     pytester.makepyfile(

@@ -121,18 +121,20 @@ class KeyRequest(_message.Message):
     def __init__(self, key: _Optional[str] = ...) -> None: ...
 
 class AuthorizeRequest(_message.Message):
-    __slots__ = ("key", "action", "cache", "item", "topic")
+    __slots__ = ("key", "action", "cache", "item", "topic", "function")
     KEY_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     CACHE_FIELD_NUMBER: _ClassVar[int]
     ITEM_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
+    FUNCTION_FIELD_NUMBER: _ClassVar[int]
     key: str
     action: str
     cache: str
     item: bytes
     topic: str
-    def __init__(self, key: _Optional[str] = ..., action: _Optional[str] = ..., cache: _Optional[str] = ..., item: _Optional[bytes] = ..., topic: _Optional[str] = ...) -> None: ...
+    function: str
+    def __init__(self, key: _Optional[str] = ..., action: _Optional[str] = ..., cache: _Optional[str] = ..., item: _Optional[bytes] = ..., topic: _Optional[str] = ..., function: _Optional[str] = ...) -> None: ...
 
 class AuthorizeResponse(_message.Message):
     __slots__ = ("allowed", "reason", "matched_index", "matched_permission", "key_id")

@@ -146,7 +146,8 @@ class State:
             if old.kind is not Kind.API_KEY:
                 raise Unauthenticated(f"api_key: a {old.kind.value.replace('_', ' ')} cannot be refreshed")
             expected = old.refresh_token
-            if not refresh_token.strip() or expected is None or not hmac.compare_digest(expected.encode(), refresh_token.encode()):
+            given = refresh_token.encode()  # bytes: compare_digest refuses non-ASCII str
+            if not refresh_token.strip() or expected is None or not hmac.compare_digest(expected.encode(), given):
                 # Our rule: a spent, foreign or wrong refresh token is an authentication failure.
                 raise Unauthenticated("refresh_token: not the current refresh token of this api_key")
             old.refresh_token = None  # single use
@@ -209,7 +210,14 @@ class State:
             return credential
 
     def authorize(
-        self, key: str, action: str, cache: str, *, item: bytes | None = None, topic: str | None = None
+        self,
+        key: str,
+        action: str,
+        cache: str,
+        *,
+        item: bytes | None = None,
+        topic: str | None = None,
+        function: str | None = None,
     ) -> tuple[Credential, Decision]:
         """What the data plane would decide for ``key``; a dead key is a denial, not an error."""
         with self._lock:
@@ -219,9 +227,9 @@ class State:
             except Unauthenticated as error:
                 credential = self.find(key)
                 return credential, Decision(False, error.message)
-            if credential.kind is Kind.SESSION:
-                return credential, Decision(True, "session tokens allow every operation")
-            return credential, authorize(credential.permissions, action, cache, key=item, topic=topic)
+            # A session token may do anything a super-user key may.
+            permissions = SUPER_USER if credential.kind is Kind.SESSION else credential.permissions
+            return credential, authorize(permissions, action, cache, key=item, topic=topic, function=function)
 
     def wrap(self, key: str) -> str:
         return wrap(key, self.settings.endpoint)

@@ -119,6 +119,7 @@ class AdminService:
             request.cache,
             item=request.item if request.HasField("item") else None,
             topic=request.topic if request.HasField("topic") else None,
+            function=request.function if request.HasField("function") else None,
         )
         return pb.AuthorizeResponse(
             allowed=decision.allowed,
