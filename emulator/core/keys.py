@@ -12,9 +12,9 @@ import hashlib
 import json
 import random
 import secrets
+import threading
+from collections import OrderedDict
 from typing import Any
-
-import jwt
 
 from emulator.core.credentials import Credential
 from emulator.core.errors import Unauthenticated
@@ -29,6 +29,9 @@ _DECODE_OPTIONS: Any = {
     "verify_aud": False,
     "require": ["jti", "knd"],
 }
+# Keys this codec signed or verified lately. Verifying a signature with PyJWT costs tens of
+# microseconds and every RPC presents a key (often the same one), so this is the hot path.
+VERIFIED_KEYS_CACHED = 1024
 
 
 class Entropy:
@@ -51,6 +54,10 @@ class KeyCodec:
     def __init__(self, secret: bytes, endpoint: str) -> None:
         self.secret = secret
         self._endpoint = endpoint
+        # Key string -> claims, least recently used first. Only a string identical to one signed
+        # here, or already verified here, can hit: a forged or edited key is always verified.
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def encode(self, credential: Credential) -> str:
         claims: dict[str, Any] = {
@@ -66,10 +73,21 @@ class KeyCodec:
             claims["exp"] = credential.valid_until
         if credential.token_id:
             claims["tid"] = credential.token_id
-        return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+        import jwt  # imported on first use: it is a sizeable share of the CLI's start-up
+
+        key = jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+        self._remember(key, claims)
+        return key
 
     def decode(self, key: str) -> dict[str, Any]:
         """Verify the signature and return the claims, or raise ``Unauthenticated``."""
+        with self._lock:
+            known = self._verified.get(key)
+            if known is not None:
+                self._verified.move_to_end(key)
+                return dict(known)
+        import jwt
+
         try:
             claims: dict[str, Any] = jwt.decode(key, self.secret, algorithms=[ALGORITHM], options=_DECODE_OPTIONS)
         except jwt.InvalidTokenError:
@@ -78,7 +96,14 @@ class KeyCodec:
             ) from None
         if not isinstance(claims.get("jti"), str):
             raise Unauthenticated("the credential has no key id")
-        return claims
+        self._remember(key, claims)
+        return dict(claims)
+
+    def _remember(self, key: str, claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._verified[key] = claims
+            if len(self._verified) > VERIFIED_KEYS_CACHED:
+                self._verified.popitem(last=False)
 
 
 def wrap(api_key: str, endpoint: str) -> str:
@@ -94,7 +119,7 @@ def unwrap(key: str) -> str:
         return key  # a JWT, already raw
     try:
         document = json.loads(base64.b64decode(key, validate=True))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
         return key
     if isinstance(document, dict) and isinstance(document.get("api_key"), str):
         return str(document["api_key"])
