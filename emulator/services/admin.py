@@ -29,6 +29,8 @@ def redact(value: str) -> str:
 
 
 def redacted_request(request: object) -> dict[str, Any]:
+    if isinstance(request, dict):
+        return request  # already a summary (see MAX_JOURNALED_REQUEST_BYTES)
     if not isinstance(request, Message):
         return {}
     body = MessageToDict(request, preserving_proto_field_name=True)

@@ -26,6 +26,9 @@ from emulator.services.status import code_named, status_of
 log = logging.getLogger("emulator.rpc")
 
 ADMIN_TOKEN_HEADER = "x-emulator-admin-token"
+# Requests larger than this are journaled as their size only, so the journal's memory stays bounded.
+MAX_JOURNALED_REQUEST_BYTES = 16 * 1024
+MAX_DETAILS_CHARS = 512  # even all 4-byte characters, percent-encoded, stay under grpc's 8 KiB metadata limit
 
 Handler = Callable[[State, Any], Any]
 
@@ -101,12 +104,14 @@ class Dispatcher:
         except InjectedFault as fault:
             code, details = fault.code, fault.message
         except asyncio.CancelledError:
-            self._finish(state, method, request, caller, grpc.StatusCode.CANCELLED, "cancelled", started)
+            self._finish(state, method, _kept(request, raw), caller, grpc.StatusCode.CANCELLED, "cancelled", started)
             raise
         except Exception:
             log.exception("unexpected error serving %s", method.path)
             code, details = grpc.StatusCode.INTERNAL, "internal error in the emulator; see its log"
-        self._finish(state, method, request, caller, code, details, started)
+        if len(details) > MAX_DETAILS_CHARS:  # details travel in a size-limited header; they may echo input
+            details = details[: MAX_DETAILS_CHARS - 1] + "…"
+        self._finish(state, method, _kept(request, raw), caller, code, details, started)
         if code is not grpc.StatusCode.OK:
             await context.abort(code, details)
         return response
@@ -122,7 +127,7 @@ class Dispatcher:
         self,
         state: State,
         method: Method,
-        request: Message | None,
+        request: object,
         caller: Any,
         code: grpc.StatusCode,
         details: str,
@@ -147,6 +152,13 @@ class Dispatcher:
                 method.name, code.name, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
                 f" ({details})" if details else "", extra={"rpc": fields},
             )  # fmt: skip
+
+
+def _kept(request: Message | None, raw: bytes) -> object:
+    """What the journal keeps of a request: the decoded message, or only the size of a large one."""
+    if len(raw) > MAX_JOURNALED_REQUEST_BYTES:
+        return {"omitted": f"a {len(raw)}-byte request; requests over {MAX_JOURNALED_REQUEST_BYTES} bytes are not kept"}
+    return request
 
 
 def _decode(method: Method, raw: bytes) -> Message:
