@@ -1,0 +1,62 @@
+"""The ceiling: a bare ``grpc.aio`` server whose one handler sends the request bytes back.
+
+Started the way the emulator's CLI is (``--port 0 --ready-file F``, same server options, a health
+service set to SERVING before the ready file is written, SIGTERM stops it), so that the only
+difference the benchmarks see is the emulator's own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+# The emulator's server options (emulator/server.py), so that both stacks are configured alike.
+OPTIONS = [("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 1024 * 1024)]
+
+
+async def echo(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+    return request
+
+
+async def serve(host: str, port: int, ready_file: Path | None) -> None:
+    server = grpc.aio.server(options=OPTIONS)
+    port = server.add_insecure_port(f"{host}:{port}")
+    handler: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(
+        echo
+    )  # bytes in, bytes out: no (de)serializer
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("bench.Echo", {"Echo": handler}),))
+    checks = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(checks, server)
+    await server.start()
+    await checks.set("", health_pb2.HealthCheckResponse.SERVING)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    if ready_file is not None:
+        ready = {"host": host, "port": port, "target": f"{host}:{port}", "pid": os.getpid()}
+        partial = ready_file.with_name(f".{ready_file.name}.partial")
+        partial.write_text(json.dumps(ready))
+        os.replace(partial, ready_file)
+    await stop.wait()
+    await server.stop(5.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--ready-file", type=Path)
+    args = parser.parse_args()
+    asyncio.run(serve(args.host, args.port, args.ready_file))
+
+
+if __name__ == "__main__":
+    main()

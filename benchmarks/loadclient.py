@@ -1,0 +1,193 @@
+"""The load client: one process, one ``grpc.aio`` channel per measurement, N concurrent callers.
+
+It reads one JSON job per line on stdin and answers one JSON result per line on stdout, so the
+same client process (and the same warm interpreter) measures the ceiling and the emulator alike.
+Requests are sent pre-serialized and responses are not decoded (except by the RefreshApiToken
+chain, which needs the next key), so the client's own cost is the same for every server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from momento_wire_types import auth_pb2, token_pb2
+from momento_wire_types import permissionmessages_pb2 as pm
+
+ECHO_PATH = "/bench.Echo/Echo"
+PATHS = {
+    "Echo": ECHO_PATH,
+    "GenerateDisposableToken": "/token.Token/GenerateDisposableToken",
+    "GenerateApiToken": "/auth.Auth/GenerateApiToken",
+    "RefreshApiToken": "/auth.Auth/RefreshApiToken",
+}
+CALL_TIMEOUT = 10.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+Call = Callable[[bytes], Awaitable[bytes]]
+
+
+def read_write_permissions() -> pm.Permissions:
+    every_cache = pm.PermissionsType.CachePermissions(role=pm.CacheReadWrite, all_caches=pm.PermissionsType.All())
+    return pm.Permissions(
+        explicit=pm.ExplicitPermissions(permissions=[pm.PermissionsType(cache_permissions=every_cache)])
+    )
+
+
+def api_token_request(session_token: str) -> bytes:
+    expires = auth_pb2._GenerateApiTokenRequest.Expires(valid_for_seconds=3600)
+    request = auth_pb2._GenerateApiTokenRequest(
+        auth_token=session_token, expires=expires, permissions=read_write_permissions()
+    )
+    return request.SerializeToString()
+
+
+def disposable_token_request(super_user_key: str) -> bytes:
+    expires = token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=60)
+    request = token_pb2._GenerateDisposableTokenRequest(
+        auth_token=super_user_key, expires=expires, permissions=read_write_permissions()
+    )
+    return request.SerializeToString()
+
+
+@dataclass
+class Tally:
+    """Completions inside the timed window ``[start, end)``."""
+
+    start: float
+    end: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (all its threads), from ``/proc``; ``None`` elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+async def fixed_caller(call: Call, payload: bytes, tally: Tally) -> None:
+    """Send the same request until the window closes."""
+    while True:
+        began = time.perf_counter()
+        try:
+            await call(payload)
+            ok = True
+        except grpc.aio.AioRpcError:
+            ok = False
+        finished = time.perf_counter()
+        if tally.start <= finished < tally.end:
+            if ok:
+                tally.latencies.append(finished - began)
+            else:
+                tally.errors += 1
+        if finished >= tally.end:
+            return
+
+
+async def refresh_caller(generate: Call, refresh: Call, session_token: str, tally: Tally) -> None:
+    """Chain refreshes: each one spends the refresh token and hands back the next pair."""
+    seed = api_token_request(session_token)
+    pair = auth_pb2._GenerateApiTokenResponse.FromString(await generate(seed))
+    api_key, refresh_token = pair.api_key, pair.refresh_token
+    while True:
+        payload = auth_pb2._RefreshApiTokenRequest(api_key=api_key, refresh_token=refresh_token).SerializeToString()
+        began = time.perf_counter()
+        try:
+            answer = auth_pb2._RefreshApiTokenResponse.FromString(await refresh(payload))
+            api_key, refresh_token, ok = answer.api_key, answer.refresh_token, True
+        except grpc.aio.AioRpcError:
+            pair = auth_pb2._GenerateApiTokenResponse.FromString(await generate(seed))
+            api_key, refresh_token, ok = pair.api_key, pair.refresh_token, False
+        finished = time.perf_counter()
+        if tally.start <= finished < tally.end:
+            if ok:
+                tally.latencies.append(finished - began)
+            else:
+                tally.errors += 1
+        if finished >= tally.end:
+            return
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+async def measure(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one measurement: connect, warm up, count completions for ``duration`` seconds."""
+    rpc = str(job["rpc"])
+    concurrency = int(job["concurrency"])
+    async with grpc.aio.insecure_channel(str(job["target"])) as channel:
+        await asyncio.wait_for(channel.channel_ready(), 10)
+
+        def stub(path: str) -> Call:
+            method: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(path)
+
+            async def call(payload: bytes) -> bytes:
+                return await method(payload, timeout=CALL_TIMEOUT)
+
+            return call
+
+        now = time.perf_counter()
+        tally = Tally(start=now + float(job["warmup"]), end=now + float(job["warmup"]) + float(job["duration"]))
+        if rpc == "RefreshApiToken":
+            generate, refresh = stub(PATHS["GenerateApiToken"]), stub(PATHS["RefreshApiToken"])
+            callers = [refresh_caller(generate, refresh, job["session_token"], tally) for _ in range(concurrency)]
+        else:
+            if rpc == "GenerateDisposableToken":
+                payload = disposable_token_request(job["super_user_key"])
+            else:  # GenerateApiToken, and Echo, which sends the same bytes back
+                payload = api_token_request(job["session_token"])
+            call = stub(PATHS[rpc])
+            callers = [fixed_caller(call, payload, tally) for _ in range(concurrency)]
+        server_pid = int(job.get("server_pid") or 0)
+        gathered = asyncio.gather(*callers)
+        await asyncio.sleep(max(0.0, tally.start - time.perf_counter()))
+        cpu_start = cpu_seconds(server_pid) if server_pid else None
+        await asyncio.sleep(max(0.0, tally.end - time.perf_counter()))
+        cpu_end = cpu_seconds(server_pid) if server_pid else None
+        await gathered
+    ordered = sorted(tally.latencies)
+    elapsed = tally.end - tally.start
+    server_cpu = None if cpu_start is None or cpu_end is None or not ordered else cpu_end - cpu_start
+    return {
+        "rpc": rpc,
+        "concurrency": concurrency,
+        "calls": len(ordered),
+        "errors": tally.errors,
+        "seconds": elapsed,
+        "calls_per_s": len(ordered) / elapsed,
+        "p50_ms": percentile(ordered, 0.50) * 1000,
+        "p99_ms": percentile(ordered, 0.99) * 1000,
+        "server_cpu_us_per_call": None if server_cpu is None else server_cpu / len(ordered) * 1e6,
+    }
+
+
+async def serve_jobs() -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line.strip():
+            return
+        result = await measure(json.loads(line))
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve_jobs())

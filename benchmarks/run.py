@@ -1,0 +1,489 @@
+"""Benchmarks of the emulator beside the bare ``grpc.aio`` stack it is built on (``make bench``).
+
+Measures RPC throughput and latency against a bare echo server (the ceiling), start-up (in
+process, reset, CLI cold start beside a bare server process) and memory per key, then prints a
+Markdown table and writes ``benchmarks/results/latest.json`` and ``latest.md``. Every figure is
+the median of several runs with their min and max. ``--smoke`` runs everything tiny, to keep the
+script working; nothing here asserts a time, and targets are reported, never enforced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from loadclient import PATHS, disposable_token_request
+
+from emulator.control import local_control, remote_control
+from emulator.core.config import Settings
+from emulator.server import ThreadedEmulatorServer
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+START = 1893456000.0  # 2030-01-01T00:00:00Z
+EMULATOR_RPCS = ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken")
+CEILING = "Echo"
+DISPOSABLE_PATH = PATHS["GenerateDisposableToken"]
+STARTUP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure."""
+
+    smoke: bool
+    repeats: int
+    duration: float
+    warmup: float
+    concurrency: tuple[int, ...]
+    startup_runs: int
+    cold_runs: int
+    memory_keys: int
+    churn_rounds: int
+    churn_per_round: int
+
+
+FULL = Plan(False, 3, 2.0, 0.5, (1, 16, 64), 20, 10, 100_000, 30, 5000)
+SMOKE = Plan(True, 1, 0.2, 0.1, (4,), 2, 1, 2000, 4, 200)
+
+# name -> (what is compared, limit, how the value compares)
+TARGETS = {
+    "rpc_ratio_c16": "emulator/ceiling calls/s at concurrency 16, every RPC >= 0.85",
+    "in_process_start_rpc_stop_ms": "start + first RPC + stop <= 15 ms",
+    "reset_ms": "reset <= 1 ms",
+    "cli_cold_start_ratio": "CLI cold start <= 1.3x the bare server process",
+    "bytes_per_live_key": "RSS per live key <= 2048 bytes",
+    "churn_flat": "RSS growth after pruning settles <= 2% of settled RSS",
+}
+
+
+# --- statistics ----------------------------------------------------------------------------------
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Median, min and max of the runs."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def timed_ms(action: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    action()
+    return (time.perf_counter() - began) * 1000
+
+
+# --- processes -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    """A server subprocess and what its ready file said."""
+
+    process: subprocess.Popen[bytes]
+    ready: dict[str, Any]
+    seconds_to_serving: float
+
+    @property
+    def target(self) -> str:
+        return str(self.ready["target"])
+
+
+def server_command(kind: str, ready_file: Path, extra: Sequence[str] = ()) -> list[str]:
+    if kind == "emulator":
+        return [sys.executable, "-m", "emulator", "serve", "--port", "0", "--ready-file", str(ready_file), *extra]
+    return [sys.executable, str(HERE / "bare_server.py"), "--port", "0", "--ready-file", str(ready_file)]
+
+
+def health_check(target: str) -> None:
+    """Block until ``target`` answers SERVING."""
+    with grpc.insecure_channel(target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        answer = stub.Check(health_pb2.HealthCheckRequest(service=""), wait_for_ready=True, timeout=STARTUP_TIMEOUT)
+        if answer.status != health_pb2.HealthCheckResponse.SERVING:
+            raise RuntimeError(f"{target} is not SERVING: {answer.status}")
+
+
+def start_server(kind: str, workdir: Path, log: IO[bytes] | int, extra: Sequence[str] = ()) -> Served:
+    """Start a server process, wait for its ready file and its first SERVING health check."""
+    ready_file = workdir / f"{kind}-{time.monotonic_ns()}.json"
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        server_command(kind, ready_file, extra),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    deadline = began + STARTUP_TIMEOUT
+    while not ready_file.exists():
+        if process.poll() is not None or time.perf_counter() > deadline:
+            stop_server(process)
+            raise RuntimeError(f"the {kind} server did not start (exit code {process.returncode})")
+        time.sleep(0.001)
+    ready = json.loads(ready_file.read_text())
+    health_check(str(ready["target"]))
+    return Served(process, ready, time.perf_counter() - began)
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def running(kind: str, workdir: Path, log: IO[bytes] | int, extra: Sequence[str] = ()) -> Iterator[Served]:
+    served = start_server(kind, workdir, log, extra)
+    try:
+        yield served
+    finally:
+        stop_server(served.process)
+
+
+class LoadClient:
+    """The load client process (benchmarks/loadclient.py), fed one job per line."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, str(HERE / "loadclient.py")],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def measure(self, job: dict[str, Any]) -> dict[str, Any]:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(json.dumps(job) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the load client exited (code {self._process.wait()})")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+# --- 1. RPC throughput and latency ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One server configuration under load."""
+
+    label: str
+    kind: str  # "bare" or "emulator"
+    options: tuple[str, ...] = ()
+
+
+CEILING_SERVER = Variant("bare grpc.aio echo", "bare")
+EMULATOR = Variant("emulator", "emulator")
+# The same emulator without its per-RPC INFO line, to show what the log line costs.
+QUIET_EMULATOR = Variant("emulator, --log-level WARNING", "emulator", ("--log-level", "WARNING"))
+
+
+def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Every (server, RPC, concurrency), repeated; repeats interleave so drift hits all alike."""
+    quiet_at = 16 if 16 in plan.concurrency else plan.concurrency[-1]
+    runs: dict[tuple[Variant, str, int], list[dict[str, Any]]] = {}
+    with contextlib.ExitStack() as stack:
+        servers = {CEILING_SERVER: stack.enter_context(running("bare", workdir, subprocess.DEVNULL))}
+        for variant in (EMULATOR, QUIET_EMULATOR):
+            stderr = stack.enter_context((workdir / f"stderr-{len(servers)}.log").open("wb"))
+            servers[variant] = stack.enter_context(running("emulator", workdir, stderr, variant.options))
+        admins = {v: stack.enter_context(remote_control(servers[v].target)) for v in (EMULATOR, QUIET_EMULATOR)}
+        client = LoadClient()
+        stack.callback(client.close)
+        for repeat in range(plan.repeats):
+            for concurrency in plan.concurrency:
+                plan_runs = [(CEILING_SERVER, CEILING)] + [(EMULATOR, rpc) for rpc in EMULATOR_RPCS]
+                if concurrency == quiet_at:
+                    plan_runs += [(QUIET_EMULATOR, rpc) for rpc in EMULATOR_RPCS]
+                for variant, rpc in plan_runs:
+                    served = servers[variant]
+                    job: dict[str, Any] = {
+                        "rpc": rpc, "concurrency": concurrency, "duration": plan.duration, "warmup": plan.warmup,
+                        "target": served.target, "server_pid": served.process.pid, "session_token": "x" * 180,
+                    }  # fmt: skip
+                    if variant in admins:
+                        fresh = admins[variant].reset()  # each measurement starts from a fresh state
+                        job |= {"session_token": fresh.raw_session_token, "super_user_key": fresh.raw_api_key}
+                    result = client.measure(job)
+                    runs.setdefault((variant, rpc, concurrency), []).append(result)
+                    log(
+                        f"  run {repeat + 1}/{plan.repeats} c={concurrency:<3} {variant.label[:12]:<12} {rpc:<24}"
+                        f"{result['calls_per_s']:8.0f} calls/s  p50 {result['p50_ms']:.2f} ms  "
+                        f"p99 {result['p99_ms']:.2f} ms  errors {result['errors']}"
+                    )
+    return summarize_rpcs(runs)
+
+
+def summarize_rpcs(runs: dict[tuple[Variant, str, int], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rows = []
+    for (variant, rpc, concurrency), results in runs.items():
+        ceiling = runs[(CEILING_SERVER, CEILING, concurrency)]
+        cpu = [r["server_cpu_us_per_call"] for r in results if r["server_cpu_us_per_call"] is not None]
+        ratios = [r["calls_per_s"] / c["calls_per_s"] for r, c in zip(results, ceiling, strict=True)]
+        rows.append(
+            {
+                "server": variant.label,
+                "default_configuration": variant in (CEILING_SERVER, EMULATOR),
+                "rpc": rpc,
+                "concurrency": concurrency,
+                "calls_per_s": spread([r["calls_per_s"] for r in results]),
+                "p50_ms": spread([r["p50_ms"] for r in results]),
+                "p99_ms": spread([r["p99_ms"] for r in results]),
+                "server_cpu_us_per_call": spread(cpu) if cpu else None,
+                "errors": sum(r["errors"] for r in results),
+                # Paired by repeat: each run against the ceiling run of the same round.
+                "ratio": None if variant == CEILING_SERVER else spread(ratios),
+            }
+        )
+    rows.sort(key=lambda row: (row["concurrency"], not row["default_configuration"]))
+    return rows
+
+
+# --- 2. start-up ---------------------------------------------------------------------------------
+
+
+def in_process_cycle(settings: Settings) -> dict[str, float]:
+    """Start a threaded emulator, make one Momento call through a fresh channel, stop it."""
+    phases: dict[str, float] = {}
+    began = time.perf_counter()
+    server = ThreadedEmulatorServer(settings).start()
+    phases["start_ms"] = (time.perf_counter() - began) * 1000
+    mark = time.perf_counter()
+    request = disposable_token_request(server.emulator.state.super_user_key)
+    with grpc.insecure_channel(server.target) as channel:
+        call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(DISPOSABLE_PATH)
+        call(request, timeout=10)
+    phases["first_rpc_ms"] = (time.perf_counter() - mark) * 1000
+    mark = time.perf_counter()
+    server.stop()
+    phases["stop_ms"] = (time.perf_counter() - mark) * 1000
+    phases["total_ms"] = (time.perf_counter() - began) * 1000
+    return phases
+
+
+def measure_in_process(plan: Plan) -> dict[str, Any]:
+    settings = Settings(start_time=START)
+    in_process_cycle(settings)  # the first cycle pays for imports and grpc's one-time set-up
+    cycles = [in_process_cycle(settings) for _ in range(plan.startup_runs)]
+    result: dict[str, Any] = {name: spread([c[name] for c in cycles]) for name in cycles[0]}
+    result["runs"] = plan.startup_runs
+    return result
+
+
+def measure_reset(plan: Plan) -> dict[str, Any]:
+    """``local_control(emulator).reset()`` as a function-scoped fixture calls it, on a running server."""
+    with ThreadedEmulatorServer(Settings(start_time=START)) as server:
+        emulator = server.emulator
+        with grpc.insecure_channel(server.target) as channel:
+            call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(DISPOSABLE_PATH)
+            times = []
+            for _ in range(plan.startup_runs + 1):
+                for _ in range(5):  # a test's worth of state for the reset to drop
+                    call(disposable_token_request(emulator.state.super_user_key), timeout=10)
+                times.append(timed_ms(lambda: local_control(emulator).reset()))
+    return {"reset_ms": spread(times[1:]), "runs": plan.startup_runs}
+
+
+def measure_cold_start(plan: Plan, workdir: Path) -> dict[str, Any]:
+    """Process start to the first SERVING health check, the emulator's CLI beside a bare server."""
+    seconds: dict[str, list[float]] = {"emulator": [], "bare": []}
+    for _ in range(plan.cold_runs):
+        for kind in ("bare", "emulator"):
+            with running(kind, workdir, subprocess.DEVNULL) as served:
+                seconds[kind].append(served.seconds_to_serving * 1000)
+    ratios = [e / b for e, b in zip(seconds["emulator"], seconds["bare"], strict=True)]
+    return {
+        "cli_ms": spread(seconds["emulator"]),
+        "bare_ms": spread(seconds["bare"]),
+        "ratio": spread(ratios),
+        "runs": plan.cold_runs,
+    }
+
+
+# --- 3. memory -----------------------------------------------------------------------------------
+
+
+def measure_memory(plan: Plan) -> dict[str, Any]:
+    def run(*args: object) -> dict[str, Any]:
+        command = [sys.executable, str(HERE / "memory.py"), *map(str, args)]
+        output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
+        return json.loads(output.stdout)  # type: ignore[no-any-return]
+
+    return {"per_key": run("keys", plan.memory_keys), "churn": run("churn", plan.churn_rounds, plan.churn_per_round)}
+
+
+# --- targets and report --------------------------------------------------------------------------
+
+
+def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target with the measured value; informative only, never enforced."""
+    rows = []
+    c16 = [r for r in results["rpc"] if r["concurrency"] == 16 and r["ratio"] and r["default_configuration"]]
+    if c16:
+        worst = min(r["ratio"]["median"] for r in c16)
+        rows.append(("rpc_ratio_c16", worst, worst >= 0.85))
+    total = results["startup"]["in_process"]["total_ms"]["median"]
+    rows.append(("in_process_start_rpc_stop_ms", total, total <= 15))
+    reset = results["startup"]["reset"]["reset_ms"]["median"]
+    rows.append(("reset_ms", reset, reset <= 1))
+    cold = results["startup"]["cold_start"]["ratio"]["median"]
+    rows.append(("cli_cold_start_ratio", cold, cold <= 1.3))
+    per_key = results["memory"]["per_key"]["bytes_per_key"]
+    rows.append(("bytes_per_live_key", per_key, per_key <= 2048))
+    growth = results["memory"]["churn"]["growth_after_settled_pct"]
+    rows.append(("churn_flat", growth, growth <= 2))
+    return [{"name": name, "target": TARGETS[name], "value": value, "met": met} for name, value, met in rows]
+
+
+def fmt(figure: dict[str, float] | None, digits: int = 2) -> str:
+    if figure is None:
+        return "n/a"
+    return f"{figure['median']:.{digits}f} ({figure['min']:.{digits}f}–{figure['max']:.{digits}f})"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    meta = results["meta"]
+    lines = [
+        f"Measured {meta['date']} with `{meta['command']}` on {meta['machine']}; "
+        f"Python {meta['python']}, grpcio {meta['grpcio']}. Each figure: median (min–max) of "
+        f"{meta['repeats']} runs of {meta['duration_s']} s after {meta['warmup_s']} s of warm-up.",
+        "",
+        f"Emulator: `{meta['emulator_command']}`, default configuration ({meta['emulator_logging']}). "
+        "Ceiling: a bare `grpc.aio` server, same options and process model, whose handler returns the "
+        "request bytes. Client: one `grpc.aio` process, one channel, N concurrent callers.",
+        "",
+        "| server | RPC | concurrency | calls/s | p50 ms | p99 ms | server CPU µs/call | ratio to ceiling |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["rpc"]:
+        lines.append(
+            f"| {row['server']} | {row['rpc']} | {row['concurrency']} | {fmt(row['calls_per_s'], 0)} | "
+            f"{fmt(row['p50_ms'])} | {fmt(row['p99_ms'])} | {fmt(row['server_cpu_us_per_call'], 0)} | "
+            f"{fmt(row['ratio'])} |"
+        )
+    startup, memory = results["startup"], results["memory"]
+    in_process, cold = startup["in_process"], startup["cold_start"]
+    churn, per_key = memory["churn"], memory["per_key"]
+    lines += [
+        "",
+        "| start-up and memory | median (min–max) |",
+        "|---|---:|",
+        f"| in-process start + first RPC + stop, ms ({in_process['runs']} runs) | {fmt(in_process['total_ms'])} |",
+        f"| &nbsp;&nbsp;start / first RPC / stop, ms | {in_process['start_ms']['median']:.2f} / "
+        f"{in_process['first_rpc_ms']['median']:.2f} / {in_process['stop_ms']['median']:.2f} |",
+        f"| `local_control(emulator).reset()`, ms ({startup['reset']['runs']} runs) | "
+        f"{fmt(startup['reset']['reset_ms'], 3)} |",
+        f"| CLI cold start to first SERVING health check, ms ({cold['runs']} runs) | {fmt(cold['cli_ms'], 0)} |",
+        f"| bare `grpc.aio` server process, same way, ms | {fmt(cold['bare_ms'], 0)} |",
+        f"| CLI / bare, paired by run | {fmt(cold['ratio'])} |",
+        f"| RSS per live key over {per_key['keys']:,} API keys, bytes | {per_key['bytes_per_key']:.0f} |",
+        f"| churn: RSS after pruning settles / at the end, MB ({churn['keys_issued']:,} keys of 60 s, "
+        f"clock +10 min per {churn['keys_per_round']:,}) | {churn['rss_settled_mb']:.1f} / "
+        f"{churn['rss_final_mb']:.1f} ({churn['growth_after_settled_pct']:+.1f} %) |",
+        "",
+        "| target | measured | met |",
+        "|---|---:|:---:|",
+    ]
+    for target in results["targets"]:
+        lines.append(f"| {target['target']} | {target['value']:.3g} | {'yes' if target['met'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores ({cpu}), {platform.system()}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="everything tiny and fast (keeps the script working)")
+    parser.add_argument("--repeats", type=int, help="runs per RPC figure (default 3)")
+    parser.add_argument("--duration", type=float, help="seconds per RPC run (default 2)")
+    parser.add_argument("--concurrency", help="comma-separated concurrency levels (default 1,16,64)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json and latest.md go")
+    args = parser.parse_args(argv)
+    plan = SMOKE if args.smoke else FULL
+    if args.repeats or args.duration:
+        plan = replace(plan, repeats=args.repeats or plan.repeats, duration=args.duration or plan.duration)
+    if args.concurrency:
+        plan = replace(plan, concurrency=tuple(int(level) for level in args.concurrency.split(",")))
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    meta = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "make bench" + (" ARGS=--smoke" if plan.smoke else ""),
+        "machine": machine(),
+        "python": platform.python_version(),
+        "grpcio": grpc.__version__,
+        "smoke": plan.smoke,
+        "repeats": plan.repeats,
+        "duration_s": plan.duration,
+        "warmup_s": plan.warmup,
+        "concurrency": list(plan.concurrency),
+        "emulator_command": "python -m emulator serve --port 0 --ready-file F",
+        "emulator_logging": "INFO: one log line per RPC on stderr, written to a file",
+        "load_average_at_start": list(os.getloadavg()),
+    }
+    results: dict[str, Any] = {"meta": meta}
+    with tempfile.TemporaryDirectory(prefix="emulator-bench-") as scratch:
+        workdir = Path(scratch)
+        log("start-up: in process")
+        startup = {"in_process": measure_in_process(plan), "reset": measure_reset(plan)}
+        log("start-up: CLI cold start beside a bare server process")
+        startup["cold_start"] = measure_cold_start(plan, workdir)
+        results["startup"] = startup
+        log("memory: per key and under churn (fresh processes)")
+        results["memory"] = measure_memory(plan)
+        log("RPC throughput and latency")
+        results["rpc"] = measure_rpcs(plan, workdir, log)
+    meta["load_average_at_end"] = list(os.getloadavg())
+    results["targets"] = judge(results)
+    table = markdown(results)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "latest.md").write_text(table)
+    print(table)
+    log(f"wrote {args.out / 'latest.json'} and {args.out / 'latest.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
