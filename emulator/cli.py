@@ -16,18 +16,19 @@ import re
 import signal
 import socket
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emulator.control import ControlError, RemoteControl, remote_control
 from emulator.core.clock import ClockMode, parse_instant
 from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL, Settings
 from emulator.core.errors import InvalidArgument
 from emulator.core.keys import wrap
 from emulator.logs import configure_logging
 from emulator.server import DEFAULT_GRACE_SECONDS, EmulatorServer, PortInUse
+
+if TYPE_CHECKING:
+    from emulator.control import RemoteControl
 
 ENV_PREFIX = "MOMENTO_EMULATOR_"
 DEFAULT_TARGET = "127.0.0.1:8090"
@@ -192,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(["serve"])
     if args.command == "serve":
         return serve(args)
+    from emulator.control import ControlError, remote_control  # not needed to serve: keeps start-up quick
+
     try:
         with remote_control(args.target, admin_token=args.admin_token) as control:
             result = run_client(control, args)
@@ -274,9 +277,9 @@ def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the whole file or none of it."""
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(text)
-    os.replace(handle.name, path)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def serve(args: argparse.Namespace) -> int:

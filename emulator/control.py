@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import grpc
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
 from emulator._generated import admin_pb2 as pb
@@ -224,6 +223,8 @@ class RemoteControl(Control):
 
 
 def _plain(message: Message) -> dict[str, Any]:
+    from google.protobuf.json_format import MessageToDict
+
     return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
 

@@ -10,18 +10,20 @@ import asyncio
 import threading
 from dataclasses import replace
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from emulator.control import Bootstrap, Control, local_control
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.services.admin import AdminService
 from emulator.services.momento import AUTH_METHODS, TOKEN_METHODS
 from emulator.services.rpc import Dispatcher
+
+if TYPE_CHECKING:
+    from emulator.control import Bootstrap, Control
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # larger requests get RESOURCE_EXHAUSTED from grpc itself
 DEFAULT_GRACE_SECONDS = 5.0
@@ -65,6 +67,8 @@ class EmulatorServer:
         if self.emulator is None:
             raise RuntimeError("start the server first")
         if self._control is None:
+            from emulator.control import local_control  # the CLI serves without it: quicker start-up
+
             self._control = local_control(self.emulator)
         return self._control
 

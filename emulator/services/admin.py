@@ -6,7 +6,6 @@ import json
 import math
 from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
 from emulator._generated import admin_pb2 as pb
@@ -33,6 +32,8 @@ def redacted_request(request: object) -> dict[str, Any]:
         return request  # already a summary (see MAX_JOURNALED_REQUEST_BYTES)
     if not isinstance(request, Message):
         return {}
+    from google.protobuf.json_format import MessageToDict  # only when the journal is read
+
     body = MessageToDict(request, preserving_proto_field_name=True)
     return {k: redact(v) if k in SECRET_FIELDS and isinstance(v, str) else _shorten(v) for k, v in body.items()}
 
@@ -132,6 +133,8 @@ class AdminService:
         )
 
     def add_fault(self, state: State, request: pb.FaultRule) -> pb.FaultRule:
+        from google.protobuf.json_format import MessageToDict
+
         data = MessageToDict(request, preserving_proto_field_name=True)
         data["count"] = request.count or None
         data["delay_seconds"] = _finite(request.delay_seconds, "delay_seconds")
