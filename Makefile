@@ -54,7 +54,7 @@ node-test: $(STAMP)
 	  echo "*** SKIPPED: node is not on the PATH, so the Node SDK conformance suite did not run ***" >&2; \
 	fi
 
-## Benchmarks (not tests): prints a table and writes benchmarks/results.{json,md}.
+## Benchmarks (not tests): prints a table and writes benchmarks/results/latest.{json,md}.
 bench: $(STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
 
