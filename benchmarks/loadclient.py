@@ -66,6 +66,15 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
 
+    def record(self, began: float, finished: float, ok: bool) -> bool:
+        """Count one call that finished inside the window; ``True`` once the window has closed."""
+        if self.start <= finished < self.end:
+            if ok:
+                self.latencies.append(finished - began)
+            else:
+                self.errors += 1
+        return finished >= self.end
+
 
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of a process (all its threads), from ``/proc``; ``None`` elsewhere."""
@@ -86,13 +95,7 @@ async def fixed_caller(call: Call, payload: bytes, tally: Tally) -> None:
             ok = True
         except grpc.aio.AioRpcError:
             ok = False
-        finished = time.perf_counter()
-        if tally.start <= finished < tally.end:
-            if ok:
-                tally.latencies.append(finished - began)
-            else:
-                tally.errors += 1
-        if finished >= tally.end:
+        if tally.record(began, time.perf_counter(), ok):
             return
 
 
@@ -110,13 +113,7 @@ async def refresh_caller(generate: Call, refresh: Call, session_token: str, tall
         except grpc.aio.AioRpcError:
             pair = auth_pb2._GenerateApiTokenResponse.FromString(await generate(seed))
             api_key, refresh_token, ok = pair.api_key, pair.refresh_token, False
-        finished = time.perf_counter()
-        if tally.start <= finished < tally.end:
-            if ok:
-                tally.latencies.append(finished - began)
-            else:
-                tally.errors += 1
-        if finished >= tally.end:
+        if tally.record(began, time.perf_counter(), ok):
             return
 
 
