@@ -287,9 +287,9 @@ def serve(args: argparse.Namespace) -> int:
     settings = Settings(
         endpoint=args.endpoint,
         seed=args.seed,
-        start_time=args.start_time if not isinstance(args.start_time, str) else _instant(args.start_time),
+        start_time=args.start_time,  # argparse has converted flag and variable alike
         clock_mode=ClockMode(args.clock),
-        max_disposable_ttl=int(parse_duration(str(args.max_disposable_ttl))),
+        max_disposable_ttl=int(args.max_disposable_ttl),
         super_user_key=args.super_user_key,
     )
     if settings.max_disposable_ttl < 1:
@@ -312,8 +312,8 @@ def serve(args: argparse.Namespace) -> int:
         return asyncio.run(_serve(server, args))
     except PortInUse as error:
         return fail(str(error), 2)
-    except InvalidArgument as error:
-        return fail(f"--state-file {args.state_file}: {error.message}", 2)
+    except InvalidArgument as error:  # a start time out of range, or a state file that is no state document
+        return fail(error.message, 2)
     except KeyboardInterrupt:
         return 130
 

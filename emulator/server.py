@@ -18,6 +18,7 @@ from grpc_reflection.v1alpha import reflection
 
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
+from emulator.core.errors import InvalidArgument
 from emulator.services.admin import AdminService
 from emulator.services.momento import AUTH_METHODS, TOKEN_METHODS
 from emulator.services.rpc import Dispatcher
@@ -91,10 +92,14 @@ class EmulatorServer:
         settings = self._settings
         if not settings.endpoint:
             settings = replace(settings, endpoint=self.target)
-        self.emulator = Emulator(settings)
+        try:
+            self.emulator = Emulator(settings)
+            if self._state_document is not None:
+                self._load(self._state_document)
+        except BaseException:
+            await server.stop(None)  # release the port
+            raise
         self._control = None
-        if self._state_document is not None:
-            self.emulator.load(self._state_document)
         dispatcher = Dispatcher(self.emulator, self._admin_token)
         server.add_generic_rpc_handlers(
             (
@@ -110,6 +115,13 @@ class EmulatorServer:
         for name in ("", *SERVICE_NAMES):
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self._server = server
+
+    def _load(self, document: dict[str, Any]) -> None:
+        assert self.emulator is not None
+        try:
+            self.emulator.load(document)
+        except InvalidArgument as error:
+            raise InvalidArgument(f"state document: {error.message}") from None
 
     async def stop(self, grace: float | None = DEFAULT_GRACE_SECONDS) -> None:
         """Stop accepting calls; in-flight calls get ``grace`` seconds to finish."""

@@ -173,7 +173,7 @@ def test_a_state_file_that_is_not_a_state_document_is_a_one_line_error(spawn: Sp
     state_file.write_text('{"format": "momento-auth-emulator/state", "version": 99}')
     emulator = spawn("--state-file", str(state_file), ready=False)
     assert emulator.process.wait(timeout=PROMPT_EXIT_SECONDS) == 2
-    assert "version" in one_line_error(_done(emulator))
+    assert one_line_error(_done(emulator)).endswith("state document: version: 99 is not supported (expected 1)")
 
 
 def _done(emulator: EmulatorProcess) -> subprocess.CompletedProcess[str]:
@@ -384,3 +384,10 @@ def test_json_logs_print_one_line_per_rpc_without_secrets(spawn: Spawn) -> None:
     log = emulator.stderr()
     for secret in (unwrap(key), unwrap(minted), unwrap(emulator.ready["session_token"])):
         assert secret not in log
+
+
+def test_a_start_time_out_of_range_is_a_one_line_error(spawn: Spawn) -> None:
+    emulator = spawn("--start-time", "1900-01-01T00:00:00Z", ready=False)
+    assert emulator.process.wait(timeout=PROMPT_EXIT_SECONDS) == 2
+    message = one_line_error(_done(emulator))
+    assert "time:" in message and "outside the range" in message and "state" not in message
