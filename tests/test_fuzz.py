@@ -23,7 +23,7 @@ from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import Settings, ThreadedEmulatorServer, local_control, remote_control
 from emulator._generated import admin_pb2
-from emulator.core.permissions import ACTIONS
+from emulator.core.authorization import ACTIONS
 from emulator.server import MAX_MESSAGE_BYTES
 from tests.hostile import (
     ADMIN_REQUESTS,

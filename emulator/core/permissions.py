@@ -1,9 +1,9 @@
-"""Momento's permission model as plain values, its validation rules, and ``authorize``.
+"""Momento's permission model as plain values, its validation rules, and its JSON form.
 
 A credential carries :class:`Permissions`: either super-user, or an explicit list of
 :class:`Grant` objects. A grant gives one :class:`Role` on a cache selector and a target
-selector (items of a cache, topics of a cache, or functions of a cache). Any matching grant
-allows an operation ("union of permissions").
+selector (items of a cache, topics of a cache, or functions of a cache). What a role allows
+is decided in :mod:`emulator.core.authorization`.
 """
 
 from __future__ import annotations
@@ -28,19 +28,6 @@ class Resource(StrEnum):
     FUNCTION = "function"
 
 
-class Capability(StrEnum):
-    """What an operation needs; roles are sets of capabilities."""
-
-    READ = "read"
-    WRITE = "write"
-    CONDITIONAL_WRITE = "conditional-write"
-    STATE_RETURNING_WRITE = "state-returning-write"
-    PUBLISH = "publish"
-    SUBSCRIBE = "subscribe"
-    INVOKE = "invoke"
-    CONTROL_PLANE = "control-plane"
-
-
 class Role(StrEnum):
     CACHE_READ_WRITE = "cache-read-write"
     CACHE_READ_ONLY = "cache-read-only"
@@ -53,113 +40,6 @@ class Role(StrEnum):
     @property
     def resource(self) -> Resource:
         return Resource(self.value.split("-", 1)[0])
-
-
-_C = Capability
-ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.CACHE_READ_WRITE: frozenset({_C.READ, _C.WRITE, _C.CONDITIONAL_WRITE, _C.STATE_RETURNING_WRITE}),
-    Role.CACHE_READ_ONLY: frozenset({_C.READ}),
-    # WriteOnly excludes conditional writes and writes that return the updated state.
-    Role.CACHE_WRITE_ONLY: frozenset({_C.WRITE}),
-    Role.TOPIC_PUBLISH_SUBSCRIBE: frozenset({_C.PUBLISH, _C.SUBSCRIBE}),
-    Role.TOPIC_SUBSCRIBE_ONLY: frozenset({_C.SUBSCRIBE}),
-    Role.TOPIC_PUBLISH_ONLY: frozenset({_C.PUBLISH}),
-    Role.FUNCTION_INVOKE: frozenset({_C.INVOKE}),
-}
-
-# Data-plane operation names (kebab-case) and what each needs.
-ACTIONS: dict[str, Capability] = {
-    **dict.fromkeys(
-        [
-            "get",
-            "get-batch",
-            "key-exists",
-            "keys-exist",
-            "item-get-ttl",
-            "item-get-type",
-            "dictionary-fetch",
-            "dictionary-get-field",
-            "dictionary-get-fields",
-            "dictionary-length",
-            "set-fetch",
-            "set-contains-element",
-            "set-contains-elements",
-            "set-length",
-            "set-sample",
-            "list-fetch",
-            "list-length",
-            "sorted-set-fetch-by-rank",
-            "sorted-set-fetch-by-score",
-            "sorted-set-get-score",
-            "sorted-set-get-rank",
-            "sorted-set-length",
-            "sorted-set-length-by-score",
-        ],
-        _C.READ,
-    ),
-    **dict.fromkeys(
-        [
-            "set",
-            "set-batch",
-            "delete",
-            "update-ttl",
-            "dictionary-set-field",
-            "dictionary-set-fields",
-            "dictionary-remove-field",
-            "dictionary-remove-fields",
-            "set-add-element",
-            "set-add-elements",
-            "set-remove-element",
-            "set-remove-elements",
-            "list-remove-value",
-            "list-retain",
-            "sorted-set-put-element",
-            "sorted-set-put-elements",
-            "sorted-set-remove-element",
-            "sorted-set-remove-elements",
-        ],
-        _C.WRITE,
-    ),
-    **dict.fromkeys(
-        [
-            "set-if-not-exists",
-            "set-if-absent",
-            "set-if-present",
-            "set-if-equal",
-            "set-if-not-equal",
-            "set-if-present-and-not-equal",
-            "set-if-absent-or-equal",
-            "increase-ttl",
-            "decrease-ttl",
-        ],
-        _C.CONDITIONAL_WRITE,
-    ),
-    **dict.fromkeys(
-        [
-            "increment",
-            "dictionary-increment",
-            "list-push-back",
-            "list-push-front",
-            "list-concatenate-back",
-            "list-concatenate-front",
-            "list-pop-back",
-            "list-pop-front",
-            "set-pop",
-            "sorted-set-increment-score",
-        ],
-        _C.STATE_RETURNING_WRITE,
-    ),
-    "publish": _C.PUBLISH,
-    "subscribe": _C.SUBSCRIBE,
-    "invoke-function": _C.INVOKE,
-    **dict.fromkeys(["create-cache", "delete-cache", "list-caches", "flush-cache"], _C.CONTROL_PLANE),
-}
-
-_RESOURCE_OF: dict[Capability, Resource] = {
-    _C.PUBLISH: Resource.TOPIC,
-    _C.SUBSCRIBE: Resource.TOPIC,
-    _C.INVOKE: Resource.FUNCTION,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,64 +149,6 @@ def _check_value(value: str | bytes | None, field: str) -> None:
     limit = MAX_KEY_BYTES if isinstance(value, bytes) else MAX_NAME_LENGTH
     if len(value) > limit:
         raise InvalidArgument(f"{field}: {len(value)} long; at most {limit} allowed")
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    allowed: bool
-    reason: str
-    grant: Grant | None = None
-    grant_index: int | None = None
-
-
-def capability_of(action: str) -> Capability:
-    try:
-        return ACTIONS[action]
-    except KeyError:
-        raise InvalidArgument(
-            f"action: {action!r} is not a known operation; known: {', '.join(sorted(ACTIONS))}"
-        ) from None
-
-
-def authorize(
-    permissions: Permissions,
-    action: str,
-    cache: str,
-    *,
-    key: bytes | None = None,
-    topic: str | None = None,
-    function: str | None = None,
-) -> Decision:
-    """Decide whether ``permissions`` allow ``action`` on ``cache`` (and key, topic or function)."""
-    needed = capability_of(action)
-    if not cache and needed is not _C.CONTROL_PLANE:
-        raise InvalidArgument("cache: must not be empty")
-    resource = _RESOURCE_OF.get(needed, Resource.CACHE)
-    target = {Resource.CACHE: key, Resource.TOPIC: topic, Resource.FUNCTION: function}[resource]
-    if resource is not Resource.CACHE and not target:
-        raise InvalidArgument(f"{resource.value}: {action} needs a {resource.value} name")
-    if permissions.super_user:
-        return Decision(True, "super-user permissions allow every operation")
-    if needed is _C.CONTROL_PLANE:
-        return Decision(False, f"{action} is a control-plane operation; only super-user keys may call it")
-    closest: str | None = None
-    for index, grant in enumerate(permissions.grants):
-        if grant.resource is not resource or not grant.cache.matches(cache):
-            continue
-        if target is None:
-            if grant.target.value is not None:
-                closest = f"permissions[{index}] is limited to {grant.target.describe('item')}; no key was given"
-                continue
-        elif not grant.target.matches(target):
-            continue
-        if needed in ROLE_CAPABILITIES[grant.role]:
-            return Decision(True, f"allowed by permissions[{index}]: {grant.describe()}", grant, index)
-        closest = f"permissions[{index}] ({grant.describe()}) does not allow {needed.value}"
-    if closest is None:
-        noun = {Resource.CACHE: "item", Resource.TOPIC: "topic", Resource.FUNCTION: "function"}[resource]
-        what = f"{Selector(target).describe(noun)} in " if target is not None else ""
-        closest = f"no permission covers {what}cache {cache!r}"
-    return Decision(False, closest)
 
 
 def to_json(permissions: Permissions) -> JSON:

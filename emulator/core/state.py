@@ -13,6 +13,7 @@ import hmac
 import threading
 from dataclasses import dataclass
 
+from emulator.core.authorization import Decision, authorize
 from emulator.core.clock import Clock
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
@@ -20,7 +21,7 @@ from emulator.core.errors import InvalidArgument, NotFound, PermissionDenied, Un
 from emulator.core.faults import Faults
 from emulator.core.journal import Journal
 from emulator.core.keys import Entropy, KeyCodec, unwrap, wrap
-from emulator.core.permissions import SUPER_USER, Decision, Permissions, authorize, validate
+from emulator.core.permissions import SUPER_USER, Permissions, validate
 
 MAX_TOKEN_ID_LENGTH = 64  # our rule
 MAX_DESCRIPTION_LENGTH = 1024  # our rule
