@@ -32,6 +32,7 @@ class Credential:
     refresh_token: str | None = None  # the current, unspent one
     issued_by: str = ""  # key id of the caller, or of the key this one refreshed
     revoked_at: float | None = None
+    signature: str = ""  # of the key string issued for it: tells it from a key that reuses its id
 
     def expired(self, now: float) -> bool:
         # Our rule: a credential is expired from the instant of valid_until on.

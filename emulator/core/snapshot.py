@@ -131,7 +131,7 @@ def _credential_to_json(c: Credential) -> dict[str, Any]:
         "key_id": c.key_id, "kind": c.kind.value, "permissions": to_json(c.permissions),
         "issued_at": c.issued_at, "valid_until": c.valid_until, "valid_for": c.valid_for,
         "token_id": c.token_id, "description": c.description, "refresh_token": c.refresh_token,
-        "issued_by": c.issued_by, "revoked_at": c.revoked_at,
+        "issued_by": c.issued_by, "revoked_at": c.revoked_at, "signature": c.signature,
     }  # fmt: skip
 
 
@@ -151,4 +151,5 @@ def _credential_from_json(item: dict[str, Any]) -> Credential:
         refresh_token=None if refresh is None else _text(refresh),
         issued_by=_text(item.get("issued_by", "")),
         revoked_at=_number(item, "revoked_at"),
+        signature=_text(item["signature"]),
     )

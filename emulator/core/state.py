@@ -57,14 +57,14 @@ class State:
     def bootstrap(self) -> State:
         """Issue the never-expiring session token and super-user key every emulator starts with."""
         session = self._new(Kind.SESSION, SUPER_USER, self.clock.now(), None, issued_by="bootstrap")
-        self.session_token = self.codec.encode(session)
+        self.session_token = self._sign(session)
         supplied = self.settings.super_user_key
         key = self._new(Kind.API_KEY, SUPER_USER, self.clock.now(), None, issued_by="bootstrap")
         if supplied:
             self._static[unwrap(supplied)] = key.key_id
             self.super_user_key = unwrap(supplied)
         else:
-            self.super_user_key = self.codec.encode(key)
+            self.super_user_key = self._sign(key)
         return self
 
     # --- authentication -------------------------------------------------------------------
@@ -74,10 +74,9 @@ class State:
         if not key.strip():
             raise Unauthenticated(f"{field}: no credential was given")
         try:
-            key_id, expiry = self._resolve(key)
+            credential, _, expiry = self._lookup(key)
         except Unauthenticated as error:
             raise Unauthenticated(f"{field}: {error.message}") from None
-        credential = self._credentials.get(key_id)
         if credential is None:
             if expiry is not None and now >= expiry:
                 raise Unauthenticated(f"{field}: the credential expired")
@@ -91,19 +90,31 @@ class State:
     def identify(self, key: str) -> Credential | None:
         """Best-effort lookup of a caller for journals and fault matching; never raises."""
         try:
-            return self._credentials.get(self._resolve(key)[0])
+            return self._lookup(key)[0]
         except Unauthenticated:
             return None
 
-    def _resolve(self, key: str) -> tuple[str, int | None]:
-        """Key id and signed expiry of a key given raw or wrapped; ``Unauthenticated`` if forged."""
+    def _lookup(self, key: str) -> tuple[Credential | None, str, int | None]:
+        """The credential a key (raw or wrapped) names, its key id and signed expiry.
+
+        Raises ``Unauthenticated`` for a key this emulator did not sign. A genuine key whose id
+        now names another credential (issued after a reset with the same seed) finds nothing.
+        """
         raw = unwrap(key)
         static = self._static.get(raw)
         if static is not None:
-            return static, None
+            return self._credentials.get(static), static, None
         claims = self.codec.decode(raw)
-        expiry = claims.get("exp")
-        return claims["jti"], expiry if isinstance(expiry, int) else None
+        key_id, expiry = claims["jti"], claims.get("exp")
+        credential = self._credentials.get(key_id)
+        if credential is not None and not hmac.compare_digest(credential.signature, raw.rpartition(".")[2]):
+            credential = None
+        return credential, key_id, expiry if isinstance(expiry, int) else None
+
+    def _sign(self, credential: Credential) -> str:
+        key = self.codec.encode(credential)
+        credential.signature = key.rpartition(".")[2]
+        return key
 
     # --- the Auth RPCs ----------------------------------------------------------------------
 
@@ -112,7 +123,7 @@ class State:
             now = self.clock.now()
             ttl = self.settings.login_ttl
             credential = self._new(Kind.SESSION, SUPER_USER, now, ttl, issued_by="login")
-            return Issued(self.codec.encode(credential), credential.valid_until, credential=credential)
+            return Issued(self._sign(credential), credential.valid_until, credential=credential)
 
     def generate_api_key(
         self,
@@ -177,7 +188,7 @@ class State:
             credential = self._new(
                 Kind.DISPOSABLE, permissions, now, valid_for, token_id=token_id, issued_by=caller.key_id
             )
-            return Issued(self.codec.encode(credential), credential.valid_until, credential=credential)
+            return Issued(self._sign(credential), credential.valid_until, credential=credential)
 
     # --- inspection and control -------------------------------------------------------------
 
@@ -192,12 +203,11 @@ class State:
             if text in self._credentials:
                 return self._credentials[text]
             try:
-                key_id = self._resolve(text)[0]
+                credential, key_id, _ = self._lookup(text)
             except Unauthenticated:
                 raise NotFound(
                     f"key: {_abbreviate(text)!r} is neither a key id nor a key this emulator issued"
                 ) from None
-            credential = self._credentials.get(key_id)
             if credential is None:
                 raise NotFound(f"key: {key_id} is no longer held (expired and pruned, or from before a reset)")
             return credential
@@ -272,7 +282,7 @@ class State:
     def _issue(self, credential: Credential) -> Issued:
         if credential.valid_until is not None:
             credential.refresh_token = self._entropy.token(24)
-        return Issued(self.codec.encode(credential), credential.valid_until, credential.refresh_token or "", credential)
+        return Issued(self._sign(credential), credential.valid_until, credential.refresh_token or "", credential)
 
     def _prune(self, now: float) -> None:
         horizon = now - self.settings.expired_retention

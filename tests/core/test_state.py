@@ -309,3 +309,16 @@ def test_export_then_import_answers_identically() -> None:
 
 def test_all_grants_default_to_every_target() -> None:
     assert Grant(Role.CACHE_READ_ONLY).target is ALL
+
+
+def test_after_a_seeded_reset_an_earlier_key_is_refused_even_when_its_id_is_reused() -> None:
+    """Same seed, same key ids: the old key must not pass for the new credential that now has its id."""
+    emulator = Emulator(Settings(start_time=START, seed="s"))
+    before = emulator.state.generate_api_key(emulator.state.session_token, READ_WRITE, 100)
+    state = emulator.reset()
+    after = state.generate_disposable_token(state.session_token, KEY_SCOPED, 60)
+    assert state.find(after.api_key).key_id == before.credential.key_id  # type: ignore[union-attr]
+    with pytest.raises(Unauthenticated, match="unknown to this emulator"):
+        state.authenticate(before.api_key, state.clock.now())
+    with pytest.raises(NotFound):
+        state.find(before.api_key)
