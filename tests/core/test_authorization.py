@@ -6,22 +6,8 @@ import pytest
 
 from emulator.core.authorization import ACTIONS, Capability, authorize
 from emulator.core.errors import InvalidArgument
-from emulator.core.permissions import ALL, SUPER_USER, Grant, Permissions, Role, Selector
-
-R = Role
-
-
-def perms(*grants: Grant) -> Permissions:
-    return Permissions(grants=grants)
-
-
-def cache(role: Role, name: str | None = None, key: bytes | None = None, prefix: bool = False) -> Grant:
-    return Grant(role, Selector(name), Selector(key, prefix) if key is not None else ALL)
-
-
-def topic(role: Role, cache_name: str | None = None, name: str | None = None, prefix: bool = False) -> Grant:
-    return Grant(role, Selector(cache_name), Selector(name, prefix) if name is not None else ALL)
-
+from emulator.core.permissions import ALL, SUPER_USER, Grant, Role, Selector
+from tests.core.grants import R, cache, perms, topic
 
 CACHE_ROLE_TABLE = {
     R.CACHE_READ_WRITE: {

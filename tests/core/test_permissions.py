@@ -6,32 +6,15 @@ import pytest
 
 from emulator.core.errors import InvalidArgument
 from emulator.core.permissions import (
-    ALL,
     MAX_GRANTS,
     SUPER_USER,
     Grant,
-    Permissions,
-    Role,
     Selector,
     from_json,
     to_json,
     validate,
 )
-
-R = Role
-
-
-def perms(*grants: Grant) -> Permissions:
-    return Permissions(grants=grants)
-
-
-def cache(role: Role, name: str | None = None, key: bytes | None = None, prefix: bool = False) -> Grant:
-    return Grant(role, Selector(name), Selector(key, prefix) if key is not None else ALL)
-
-
-def topic(role: Role, cache_name: str | None = None, name: str | None = None, prefix: bool = False) -> Grant:
-    return Grant(role, Selector(cache_name), Selector(name, prefix) if name is not None else ALL)
-
+from tests.core.grants import R, cache, perms, topic
 
 # --- validation ---------------------------------------------------------------------------
 

@@ -1,0 +1,19 @@
+"""Short builders for permission values in the core's unit tests."""
+
+from __future__ import annotations
+
+from emulator.core.permissions import ALL, Grant, Permissions, Role, Selector
+
+R = Role
+
+
+def perms(*grants: Grant) -> Permissions:
+    return Permissions(grants=grants)
+
+
+def cache(role: Role, name: str | None = None, key: bytes | None = None, prefix: bool = False) -> Grant:
+    return Grant(role, Selector(name), Selector(key, prefix) if key is not None else ALL)
+
+
+def topic(role: Role, cache_name: str | None = None, name: str | None = None, prefix: bool = False) -> Grant:
+    return Grant(role, Selector(cache_name), Selector(name, prefix) if name is not None else ALL)
