@@ -39,7 +39,10 @@ class Role(StrEnum):
 
     @property
     def resource(self) -> Resource:
-        return Resource(self.value.split("-", 1)[0])
+        return _RESOURCES[self]
+
+
+_RESOURCES = {role: Resource(role.value.split("-", 1)[0]) for role in Role}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,45 +113,52 @@ def validate(permissions: Permissions, *, disposable: bool) -> None:
         )
     seen: dict[tuple[Resource, Selector, Selector], int] = {}
     for index, grant in enumerate(grants):
-        field = f"permissions.explicit.permissions[{index}]"
-        _validate_grant(grant, field, disposable=disposable)
+        _validate_grant(grant, index, disposable=disposable)
         target = (grant.resource, grant.cache, grant.target)
         if target in seen:
             raise InvalidArgument(
-                f"{field}: duplicate or conflicting permission for the same target as "
-                f"permissions[{seen[target]}] ({grant.describe()})"
+                f"permissions.explicit.permissions[{index}]: duplicate or conflicting permission for the same "
+                f"target as permissions[{seen[target]}] ({grant.describe()})"
             )
         seen[target] = index
 
 
-def _validate_grant(grant: Grant, field: str, *, disposable: bool) -> None:
+# Where a target selector sits in a permission message, by resource and by prefix or not.
+_TARGET_FIELDS = {
+    ("cache", False): "item_selector.key",
+    ("cache", True): "item_selector.key_prefix",
+    ("topic", False): "topic_selector.topic_name",
+    ("topic", True): "topic_selector.topic_name_prefix",
+    ("function", False): "function_selector.function_name",
+    ("function", True): "function_selector.function_name_prefix",
+}
+
+
+def _validate_grant(grant: Grant, index: int, *, disposable: bool) -> None:
     resource = grant.resource.value
+    field = f"permissions.explicit.permissions[{index}].{resource}_permissions"
     if grant.cache.prefix:
-        raise InvalidArgument(f"{field}.{resource}_permissions.cache_selector: cache prefixes are not supported")
-    _check_value(grant.cache.value, f"{field}.{resource}_permissions.cache_selector.cache_name")
-    target_field = {
-        "cache": "item_selector.key_prefix" if grant.target.prefix else "item_selector.key",
-        "topic": "topic_selector.topic_name_prefix" if grant.target.prefix else "topic_selector.topic_name",
-        "function": "function_selector.function_name_prefix"
-        if grant.target.prefix
-        else "function_selector.function_name",
-    }[resource]
-    _check_value(grant.target.value, f"{field}.{resource}_permissions.{target_field}")
+        raise InvalidArgument(f"{field}.cache_selector: cache prefixes are not supported")
+    problem = _value_problem(grant.cache.value)
+    if problem:
+        raise InvalidArgument(f"{field}.cache_selector.cache_name: {problem}")
+    problem = _value_problem(grant.target.value)
+    if problem:
+        target_field = _TARGET_FIELDS[resource, grant.target.prefix]
+        raise InvalidArgument(f"{field}.{target_field}: {problem}")
     if grant.resource is Resource.CACHE and grant.target.value is not None and not disposable:
         # Our rule: only disposable tokens may narrow a cache permission to keys.
-        raise InvalidArgument(
-            f"{field}.cache_permissions.item_selector: item selectors are allowed only in disposable tokens"
-        )
+        raise InvalidArgument(f"{field}.item_selector: item selectors are allowed only in disposable tokens")
 
 
-def _check_value(value: str | bytes | None, field: str) -> None:
+def _value_problem(value: str | bytes | None) -> str:
+    """What is wrong with a selector's value, or ``""``."""
     if value is None:
-        return
+        return ""
     if not value:
-        raise InvalidArgument(f"{field}: must not be empty")
+        return "must not be empty"
     limit = MAX_KEY_BYTES if isinstance(value, bytes) else MAX_NAME_LENGTH
-    if len(value) > limit:
-        raise InvalidArgument(f"{field}: {len(value)} long; at most {limit} allowed")
+    return f"{len(value)} long; at most {limit} allowed" if len(value) > limit else ""
 
 
 def to_json(permissions: Permissions) -> JSON:

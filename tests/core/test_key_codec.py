@@ -1,16 +1,19 @@
-"""The key codec's cache of verified keys changes nothing: only genuine keys verify."""
+"""The key codec signs exactly what PyJWT would, and its cache of verified keys changes nothing."""
 
 from __future__ import annotations
 
 import base64
 import json
 
+import jwt
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import Unauthenticated
 from emulator.core.keys import VERIFIED_KEYS_CACHED, KeyCodec
-from emulator.core.permissions import SUPER_USER, Grant, Permissions, Role
+from emulator.core.permissions import SUPER_USER, Grant, Permissions, Role, Selector, to_json
 
 SECRET = bytes(range(32))
 READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
@@ -54,3 +57,44 @@ def test_keys_beyond_the_cache_still_verify_by_signature() -> None:
     for index in range(VERIFIED_KEYS_CACHED + 1):
         codec.encode(credential(key_id=f"k{index}"))
     assert codec.decode(first)["jti"] == "first"
+
+
+names = st.text(min_size=1, max_size=20)  # any Unicode: JSON escapes it as PyJWT's encoder does
+caches = st.one_of(st.just(Selector()), st.builds(Selector, names))
+targets = st.one_of(
+    st.just(Selector()),
+    st.builds(Selector, st.one_of(names, st.binary(min_size=1, max_size=20)), st.booleans()),
+)
+permissions = st.one_of(
+    st.just(SUPER_USER),
+    st.builds(
+        Permissions,
+        grants=st.lists(st.builds(Grant, st.sampled_from(Role), caches, targets), min_size=1, max_size=3).map(tuple),
+    ),
+)
+
+
+@given(
+    kind=st.sampled_from(Kind),
+    granted=permissions,
+    issued_at=st.floats(min_value=0, max_value=4e9),
+    valid_until=st.one_of(st.none(), st.integers(min_value=0, max_value=2**40)),
+    token_id=st.one_of(st.just(""), names),
+    endpoint=st.sampled_from(["127.0.0.1:1234", "[::1]:50051", "emulator.test"]),
+)
+def test_keys_are_byte_for_byte_what_pyjwt_signs_and_pyjwt_verifies_them(
+    kind: Kind, granted: Permissions, issued_at: float, valid_until: int | None, token_id: str, endpoint: str
+) -> None:
+    codec = KeyCodec(SECRET, endpoint)
+    issued = Credential("0123456789abcdef", kind, granted, issued_at, valid_until, None, token_id)
+    key = codec.encode(issued)
+    claims = {
+        "jti": issued.key_id, "knd": kind.value, "iat": int(issued_at), "perms": to_json(granted),
+        "c": f"cache.{endpoint}", "cp": f"control.{endpoint}",
+    }  # fmt: skip
+    if valid_until is not None:
+        claims["exp"] = valid_until
+    if token_id:
+        claims["tid"] = token_id
+    assert key == jwt.encode(claims, SECRET, algorithm="HS256")
+    assert jwt.decode(key, SECRET, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}) == claims
