@@ -1,3 +1,19 @@
-from emulator.cli import main
+"""The process entry point: ``python -m emulator`` and the ``momento-auth-emulator`` script."""
 
-raise SystemExit(main())
+import gc
+import sys
+
+
+def run() -> int:
+    # Importing builds long-lived objects only (modules, classes, descriptors): collecting while
+    # it runs finds nothing and costs ~6 ms of a ~95 ms start. Frozen, later collections skip them.
+    gc.disable()
+    from emulator.cli import main
+
+    gc.freeze()
+    gc.enable()
+    return main()
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -7,6 +7,7 @@ import json
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2_grpc
 from momento_wire_types import permissionmessages_pb2 as pm
 
 from tests.helpers import (
+    DEADLINE_SECONDS,
     START_ISO,
     EmulatorProcess,
     cache_grant,
@@ -64,6 +66,31 @@ def cli(emulator: EmulatorProcess, *args: str) -> Any:
     done = run_cli(*args, "--target", emulator.target, "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def test_the_installed_script_serves_and_controls_like_python_dash_m(tmp_path: Path) -> None:
+    script = str(Path(sys.executable).with_name("momento-auth-emulator"))
+    ready_file = tmp_path / "ready.json"
+    serving = subprocess.Popen(
+        [script, "serve", "--port", "0", "--start-time", START_ISO, "--ready-file", str(ready_file)],
+        env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while not ready_file.exists():
+            assert serving.poll() is None and time.monotonic() < deadline, "the script's emulator did not start"
+            time.sleep(0.02)
+        target = json.loads(ready_file.read_text())["target"]
+        done = subprocess.run(
+            [script, "clock", "get", "--target", target, "--json"],
+            env=clean_env(), capture_output=True, text=True, timeout=DEADLINE_SECONDS, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["now"] == START_ISO
+    finally:
+        serving.send_signal(signal.SIGTERM)
+        _, stderr = serving.communicate(timeout=PROMPT_EXIT_SECONDS)
+    assert serving.returncode == 0, stderr
 
 
 def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
