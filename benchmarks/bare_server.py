@@ -3,6 +3,9 @@
 Started the way the emulator's CLI is (``--port 0 --ready-file F``, same server options, a health
 service set to SERVING before the ready file is written, SIGTERM stops it), so that the only
 difference the benchmarks see is the emulator's own work.
+
+``--work-us N`` makes the handler busy for N microseconds of Python before it answers: a
+calibration, showing what a handler with a fixed amount of work costs on this stack.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import grpc
@@ -25,12 +29,21 @@ async def echo(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) 
     return request
 
 
-async def serve(host: str, port: int, ready_file: Path | None) -> None:
+def busy_echo(seconds: float) -> grpc.RpcMethodHandler[bytes, bytes]:
+    async def echo_after_work(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        until = time.perf_counter() + seconds
+        while time.perf_counter() < until:
+            pass
+        return request
+
+    return grpc.unary_unary_rpc_method_handler(echo_after_work)
+
+
+async def serve(host: str, port: int, ready_file: Path | None, work_us: float) -> None:
     server = grpc.aio.server(options=OPTIONS)
     port = server.add_insecure_port(f"{host}:{port}")
-    handler: grpc.RpcMethodHandler[bytes, bytes] = grpc.unary_unary_rpc_method_handler(
-        echo
-    )  # bytes in, bytes out: no (de)serializer
+    # bytes in, bytes out: no (de)serializer
+    handler = busy_echo(work_us / 1e6) if work_us > 0 else grpc.unary_unary_rpc_method_handler(echo)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("bench.Echo", {"Echo": handler}),))
     checks = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(checks, server)
@@ -54,8 +67,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--ready-file", type=Path)
+    parser.add_argument("--work-us", type=float, default=0.0, help="busy microseconds per call (calibration)")
     args = parser.parse_args()
-    asyncio.run(serve(args.host, args.port, args.ready_file))
+    asyncio.run(serve(args.host, args.port, args.ready_file, args.work_us))
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ class Served:
 def server_command(kind: str, ready_file: Path, extra: Sequence[str] = ()) -> list[str]:
     if kind == "emulator":
         return [sys.executable, "-m", "emulator", "serve", "--port", "0", "--ready-file", str(ready_file), *extra]
-    return [sys.executable, str(HERE / "bare_server.py"), "--port", "0", "--ready-file", str(ready_file)]
+    return [sys.executable, str(HERE / "bare_server.py"), "--port", "0", "--ready-file", str(ready_file), *extra]
 
 
 def health_check(target: str) -> None:
@@ -202,12 +202,18 @@ class Variant:
     label: str
     kind: str  # "bare" or "emulator"
     options: tuple[str, ...] = ()
+    work_us: float = 0.0  # a bare server's busy time per call (calibration)
 
 
 CEILING_SERVER = Variant("bare grpc.aio echo", "bare")
 EMULATOR = Variant("emulator", "emulator")
 # The same emulator without its per-RPC INFO line, to show what the log line costs.
 QUIET_EMULATOR = Variant("emulator, --log-level WARNING", "emulator", ("--log-level", "WARNING"))
+# Calibration: the ceiling server with a fixed amount of Python work per call, to show what the
+# ratio to the ceiling allows a handler to do on this stack and machine.
+CALIBRATION = tuple(
+    Variant(f"bare echo + {us} µs of Python per call", "bare", ("--work-us", str(us)), us) for us in (10, 25, 50)
+)
 
 
 def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[dict[str, Any]]:
@@ -215,7 +221,10 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
     quiet_at = 16 if 16 in plan.concurrency else plan.concurrency[-1]
     runs: dict[tuple[Variant, str, int], list[dict[str, Any]]] = {}
     with contextlib.ExitStack() as stack:
-        servers = {CEILING_SERVER: stack.enter_context(running("bare", workdir, subprocess.DEVNULL))}
+        servers = {
+            variant: stack.enter_context(running("bare", workdir, subprocess.DEVNULL, variant.options))
+            for variant in (CEILING_SERVER, *CALIBRATION)
+        }
         for variant in (EMULATOR, QUIET_EMULATOR):
             stderr = stack.enter_context((workdir / f"stderr-{len(servers)}.log").open("wb"))
             servers[variant] = stack.enter_context(running("emulator", workdir, stderr, variant.options))
@@ -227,6 +236,7 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
                 plan_runs = [(CEILING_SERVER, CEILING)] + [(EMULATOR, rpc) for rpc in EMULATOR_RPCS]
                 if concurrency == quiet_at:
                     plan_runs += [(QUIET_EMULATOR, rpc) for rpc in EMULATOR_RPCS]
+                    plan_runs += [(variant, CEILING) for variant in CALIBRATION]
                 for variant, rpc in plan_runs:
                     served = servers[variant]
                     job: dict[str, Any] = {
@@ -237,6 +247,11 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
                         fresh = admins[variant].reset()  # each measurement starts from a fresh state
                         job |= {"session_token": fresh.raw_session_token, "super_user_key": fresh.raw_api_key}
                     result = client.measure(job)
+                    if variant in admins:  # the emulator's own time per call, as its journal saw it
+                        latencies = [entry["latency_ms"] * 1000 for entry in admins[variant].journal(method=rpc)]
+                        result["handler_us"] = statistics.median(latencies) if latencies else None
+                    else:
+                        result["handler_us"] = variant.work_us
                     runs.setdefault((variant, rpc, concurrency), []).append(result)
                     log(
                         f"  run {repeat + 1}/{plan.repeats} c={concurrency:<3} {variant.label[:12]:<12} {rpc:<24}"
@@ -251,6 +266,7 @@ def summarize_rpcs(runs: dict[tuple[Variant, str, int], list[dict[str, Any]]]) -
     for (variant, rpc, concurrency), results in runs.items():
         ceiling = runs[(CEILING_SERVER, CEILING, concurrency)]
         cpu = [r["server_cpu_us_per_call"] for r in results if r["server_cpu_us_per_call"] is not None]
+        handler = [r["handler_us"] for r in results if r["handler_us"] is not None]
         ratios = [r["calls_per_s"] / c["calls_per_s"] for r, c in zip(results, ceiling, strict=True)]
         rows.append(
             {
@@ -262,6 +278,7 @@ def summarize_rpcs(runs: dict[tuple[Variant, str, int], list[dict[str, Any]]]) -
                 "p50_ms": spread([r["p50_ms"] for r in results]),
                 "p99_ms": spread([r["p99_ms"] for r in results]),
                 "server_cpu_us_per_call": spread(cpu) if cpu else None,
+                "handler_us": spread(handler) if handler and variant != CEILING_SERVER else None,
                 "errors": sum(r["errors"] for r in results),
                 # Paired by repeat: each run against the ceiling run of the same round.
                 "ratio": None if variant == CEILING_SERVER else spread(ratios),
@@ -387,14 +404,15 @@ def markdown(results: dict[str, Any]) -> str:
         "Ceiling: a bare `grpc.aio` server, same options and process model, whose handler returns the "
         "request bytes. Client: one `grpc.aio` process, one channel, N concurrent callers.",
         "",
-        "| server | RPC | concurrency | calls/s | p50 ms | p99 ms | server CPU µs/call | ratio to ceiling |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| server | RPC | concurrency | calls/s | p50 ms | p99 ms | server CPU µs/call | handler µs | "
+        "ratio to ceiling |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["rpc"]:
         lines.append(
             f"| {row['server']} | {row['rpc']} | {row['concurrency']} | {fmt(row['calls_per_s'], 0)} | "
             f"{fmt(row['p50_ms'])} | {fmt(row['p99_ms'])} | {fmt(row['server_cpu_us_per_call'], 0)} | "
-            f"{fmt(row['ratio'])} |"
+            f"{fmt(row['handler_us'], 0)} | {fmt(row['ratio'])} |"
         )
     startup, memory = results["startup"], results["memory"]
     in_process, cold = startup["in_process"], startup["cold_start"]
