@@ -34,6 +34,11 @@ def topic_grant(role: int = pm.TopicReadWrite, cache: str = "c", topic: str = "t
     )
 
 
+def function_grant(role: int = pm.FunctionInvoke, **selector: Any) -> PT:
+    target = selector or {"all_functions": ALL}
+    return PT(function_permissions=PT.FunctionPermissions(role=role, all_caches=ALL, **target))
+
+
 def explicit(*grants: PT) -> pm.Permissions:
     return pm.Permissions(explicit=pm.ExplicitPermissions(permissions=list(grants)))
 
@@ -216,6 +221,68 @@ MALFORMED: list[tuple[str, Callable[[str, str], Any], str]] = [
         lambda s, k: disposable_request(k, explicit(cache_grant(key=b""))),
         "item_selector.key: must not be empty",
     ),
+    (
+        "item selector kind unset",
+        lambda s, k: disposable_request(
+            k, explicit(PT(cache_permissions=PT.CachePermissions(role=1, all_caches=ALL, item_selector={})))
+        ),
+        "cache_permissions.item_selector: set one of key or key_prefix",
+    ),
+    ("disposable without permissions", lambda s, k: disposable_request(k, None), "permissions: required"),
+    (
+        "disposable token id over 64",
+        lambda s, k: disposable_request(k, explicit(cache_grant()), token_id="t" * 65),
+        "token_id: 65 characters; at most 64",
+    ),
+    (
+        "topic permit none",
+        lambda s, k: api_key_request(s, explicit(topic_grant(role=pm.TopicPermitNone))),
+        "topic_permissions.role: TopicPermitNone is not supported",
+    ),
+    (
+        "unknown topic role",
+        lambda s, k: api_key_request(s, explicit(topic_grant(role=9))),
+        "topic_permissions.role: unknown value 9",
+    ),
+    (
+        "topic selector kind unset",
+        lambda s, k: api_key_request(
+            s, explicit(PT(topic_permissions=PT.TopicPermissions(role=1, all_caches=ALL, topic_selector={})))
+        ),
+        "topic_permissions.topic_selector: set one of topic_name or topic_name_prefix",
+    ),
+    (
+        "function permit none",
+        lambda s, k: api_key_request(s, explicit(function_grant(role=pm.FunctionPermitNone))),
+        "function_permissions.role: FunctionPermitNone is not supported",
+    ),
+    (
+        "unknown function role",
+        lambda s, k: api_key_request(s, explicit(function_grant(role=5))),
+        "function_permissions.role: unknown value 5",
+    ),
+    (
+        "function oneof unset",
+        lambda s, k: api_key_request(
+            s, explicit(PT(function_permissions=PT.FunctionPermissions(role=pm.FunctionInvoke, all_caches=ALL)))
+        ),
+        "function_permissions: set one of all_functions or function_selector",
+    ),
+    (
+        "function selector kind unset",
+        lambda s, k: api_key_request(s, explicit(function_grant(function_selector=PT.FunctionSelector()))),
+        "function_permissions.function_selector: set one of function_name or function_name_prefix",
+    ),
+    (
+        "empty function name",
+        lambda s, k: api_key_request(s, explicit(function_grant(function_selector={"function_name": ""}))),
+        "function_selector.function_name: must not be empty",
+    ),
+    (
+        "unknown super user value",
+        lambda s, k: api_key_request(s, pm.Permissions(super_user=7)),
+        "permissions.super_user: unknown value 7",
+    ),
 ]
 
 
@@ -276,3 +343,69 @@ def test_an_explicit_key_may_not_mint(
 def test_oversized_messages_are_resource_exhausted(auth_stub: auth_pb2_grpc.AuthStub) -> None:
     request = api_key_request("x" * (2 * 1024 * 1024))
     assert status_of(lambda: auth_stub.GenerateApiToken(request))[0] is grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_a_credential_only_in_the_authorization_header_is_not_read(
+    token_stub: token_pb2_grpc.TokenStub, control: Control
+) -> None:
+    request = disposable_request("", explicit(cache_grant()))
+    metadata = (("authorization", control.bootstrap().raw_api_key),)
+    code, details = status_of(lambda: token_stub.GenerateDisposableToken(request, metadata=metadata))
+    assert code is grpc.StatusCode.UNAUTHENTICATED
+    assert "auth_token: no credential was given" in details
+
+
+def test_topic_name_prefixes_are_accepted_over_the_wire(auth_stub: auth_pb2_grpc.AuthStub, control: Control) -> None:
+    grant = PT(
+        topic_permissions=PT.TopicPermissions(
+            role=pm.TopicWriteOnly,
+            cache_selector=PT.CacheSelector(cache_name="c"),
+            topic_selector=PT.TopicSelector(topic_name_prefix="news-"),
+        )
+    )
+    key = auth_stub.GenerateApiToken(api_key_request(control.bootstrap().raw_session_token, explicit(grant))).api_key
+    assert control.authorize(key, "publish", "c", topic="news-today")["allowed"]
+    assert not control.authorize(key, "publish", "c", topic="sports")["allowed"]
+    assert not control.authorize(key, "subscribe", "c", topic="news-today")["allowed"]
+
+
+def test_a_never_expiring_key_cannot_be_refreshed_and_says_so(
+    auth_stub: auth_pb2_grpc.AuthStub, control: Control
+) -> None:
+    key = auth_stub.GenerateApiToken(api_key_request(control.bootstrap().raw_session_token, seconds=None)).api_key
+    request = auth_pb2._RefreshApiTokenRequest(api_key=key, refresh_token="anything")
+    code, details = status_of(lambda: auth_stub.RefreshApiToken(request))
+    assert code is grpc.StatusCode.UNAUTHENTICATED
+    assert details.endswith("api_key: a key that never expires has no refresh token and cannot be refreshed")
+
+
+FORGED = "eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJ4In0.c2lnbmF0dXJl"
+
+
+@pytest.mark.parametrize(
+    ("caller", "permissions", "expected"),
+    [
+        # The message structure comes first: a role the model does not know is refused before the credential.
+        ("forged", explicit(cache_grant(role=pm.CachePermitNone)), grpc.StatusCode.INVALID_ARGUMENT),
+        ("forged", None, grpc.StatusCode.INVALID_ARGUMENT),
+        # Then the credential, before the request's rules.
+        ("forged", explicit(cache_grant(name="")), grpc.StatusCode.UNAUTHENTICATED),
+        # Then the request's rules, before the caller's right to mint.
+        ("explicit key", explicit(cache_grant(name="")), grpc.StatusCode.INVALID_ARGUMENT),
+        ("explicit key", explicit(cache_grant(name="c")), grpc.StatusCode.PERMISSION_DENIED),
+    ],
+)
+def test_checks_run_in_the_documented_order(
+    auth_stub: auth_pb2_grpc.AuthStub,
+    control: Control,
+    caller: str,
+    permissions: pm.Permissions | None,
+    expected: grpc.StatusCode,
+) -> None:
+    session = control.bootstrap().raw_session_token
+    key = (
+        FORGED
+        if caller == "forged"
+        else auth_stub.GenerateApiToken(api_key_request(session, explicit(cache_grant()))).api_key
+    )
+    assert status_of(lambda: auth_stub.GenerateApiToken(api_key_request(key, permissions)))[0] is expected

@@ -107,7 +107,8 @@ class State:
         claims = self.codec.decode(raw)
         key_id, expiry = claims["jti"], claims.get("exp")
         credential = self._credentials.get(key_id)
-        if credential is not None and not hmac.compare_digest(credential.signature, raw.rpartition(".")[2]):
+        signature = raw.rpartition(".")[2].encode()  # bytes: compare_digest refuses non-ASCII str
+        if credential is not None and not hmac.compare_digest(credential.signature.encode(), signature):
             credential = None
         return credential, key_id, expiry if isinstance(expiry, int) else None
 
@@ -157,6 +158,8 @@ class State:
             old = self.authenticate(api_key, now, field="api_key")
             if old.kind is not Kind.API_KEY:
                 raise Unauthenticated(f"api_key: a {old.kind.value.replace('_', ' ')} cannot be refreshed")
+            if old.valid_until is None:
+                raise Unauthenticated("api_key: a key that never expires has no refresh token and cannot be refreshed")
             expected = old.refresh_token
             given = refresh_token.encode()  # bytes: compare_digest refuses non-ASCII str
             if not refresh_token.strip() or expected is None or not hmac.compare_digest(expected.encode(), given):

@@ -87,7 +87,7 @@ def _target(body: Any, kind: str, field: str) -> Selector:
     oneof, all_field, selector_field, choices = _TARGETS[kind]
     which = body.WhichOneof(oneof)
     if which == all_field or (which is None and kind == "cache_permissions"):
-        return ALL  # GenerateApiKey leaves cache_item unset: every item
+        return ALL  # the SDKs leave cache_item unset for every item, in API keys and disposable tokens
     if which is None:
         raise InvalidArgument(f"{field}: set one of {all_field} or {selector_field}")
     selector = getattr(body, selector_field)

@@ -322,3 +322,10 @@ def test_after_a_seeded_reset_an_earlier_key_is_refused_even_when_its_id_is_reus
         state.authenticate(before.api_key, state.clock.now())
     with pytest.raises(NotFound):
         state.find(before.api_key)
+
+
+def test_a_credential_with_a_non_ascii_signature_matches_no_key_instead_of_failing(state: State) -> None:
+    key = explicit_key(state)
+    state.find(key).signature = "\x80"  # e.g. from an edited state document
+    with pytest.raises(Unauthenticated, match="unknown to this emulator"):
+        state.authenticate(key, START)
