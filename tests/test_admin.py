@@ -645,6 +645,19 @@ def _edit(path: str, value: Any) -> Callable[[dict[str, Any]], Any]:
         (_edit("faults", [{"methods": ["Nope"]}]), ("faults[0]:", "method:")),
         (_edit("faults", [{"code": "TEAPOT"}]), ("faults[0]:", "code:")),
         (_edit("faults", "all"), ("faults:",)),
+        (_edit("faults", [{"methods": ["Login"], "count": 2**32}]), ("faults[0]:", "count:", "4294967295")),
+        (_edit("faults", [{"methods": ["Login"], "hits": 2**32}]), ("faults[0]:", "hits:", "4294967295")),
+        (
+            _edit(
+                "credentials.0.permissions",
+                [{"role": "cache-read-only", "cache": "c", "target": {"value": "k", "prefix": True}}],
+            ),
+            ("credentials[0]:", "permissions", "item selector's 'bytes'"),
+        ),
+        (
+            _edit("credentials.0.permissions", [{"role": "cache-read-only", "cache": "", "target": None}]),
+            ("credentials[0]:", "cache_name: must not be empty"),
+        ),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )

@@ -3,7 +3,8 @@
 Two modes:
 
 * ``manual``: frozen; moves only when set or advanced.
-* ``system``: wall time plus an offset, so switching modes never makes time jump.
+* ``system``: wall time plus an offset, so switching modes never makes time jump; it stops
+  at :data:`MAX_INSTANT` rather than run past the range every expiry is printable in.
 
 Time never goes backwards: setting an earlier instant is refused.
 """
@@ -91,7 +92,7 @@ class Clock:
     def _now(self) -> float:
         if self._mode is ClockMode.MANUAL:
             return self._frozen
-        return wall_time() + self._offset
+        return min(wall_time() + self._offset, MAX_INSTANT)  # following the host, it stops at the limit
 
     def set(self, instant: float) -> float:
         """Move to ``instant``; refuse to go backwards."""

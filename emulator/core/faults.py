@@ -23,6 +23,7 @@ STATUS_NAMES = (
 )  # fmt: skip
 
 MAX_DELAY_SECONDS = 60.0
+MAX_COUNT = 2**32 - 1  # counts and hits are 32-bit in the admin API
 
 
 def resolve_method(name: str) -> str:
@@ -73,16 +74,18 @@ def rule_from_json(data: dict[str, object]) -> FaultRule:
     if code not in STATUS_NAMES:
         raise InvalidArgument(f"code: {code!r} is not a gRPC status name")
     count = data.get("count")
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        raise InvalidArgument(f"count: {count!r} is not a positive whole number (leave it out for 'until cleared')")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT):
+        raise InvalidArgument(
+            f"count: {count!r} is not a whole number from 1 to {MAX_COUNT} (leave it out for 'until cleared')"
+        )
     delay = data.get("delay_seconds", 0.0)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY_SECONDS:
         raise InvalidArgument(f"delay_seconds: {delay!r} is not between 0 and {MAX_DELAY_SECONDS:g} seconds")
     if code == "OK" and not delay:
         raise InvalidArgument("code: OK injects nothing unless a delay is given")
     hits = data.get("hits") or 0
-    if isinstance(hits, bool) or not isinstance(hits, int) or hits < 0:
-        raise InvalidArgument(f"hits: {hits!r} is not a whole number")
+    if isinstance(hits, bool) or not isinstance(hits, int) or not 0 <= hits <= MAX_COUNT:
+        raise InvalidArgument(f"hits: {hits!r} is not a whole number from 0 to {MAX_COUNT}")
     return FaultRule(
         methods=tuple(dict.fromkeys(resolve_method(m) for m in methods)),
         code=code,
@@ -140,7 +143,9 @@ class Faults:
         with self._lock:
             for index, rule in enumerate(self._rules):
                 if rule.matches(method, key_id, token_id):
-                    used = replace(rule, hits=rule.hits + 1, count=None if rule.count is None else rule.count - 1)
+                    used = replace(
+                        rule, hits=min(rule.hits + 1, MAX_COUNT), count=None if rule.count is None else rule.count - 1
+                    )
                     if used.count == 0:
                         del self._rules[index]
                     else:

@@ -178,13 +178,22 @@ def from_json(data: JSON) -> Permissions:
     try:
         if not isinstance(data, list):
             raise TypeError("expected a list of grants or 'super_user'")
-        return Permissions(
-            grants=tuple(
-                Grant(Role(item["role"]), Selector(item["cache"]), _selector_from_json(item["target"])) for item in data
-            )
-        )
+        return Permissions(grants=tuple(_grant_from_json(item) for item in data))
     except (KeyError, TypeError, ValueError) as error:
         raise InvalidArgument(f"permissions: malformed permission document ({error!r})") from None
+
+
+def _grant_from_json(item: JSON) -> Grant:
+    if not isinstance(item, dict):
+        raise TypeError("a grant is an object")
+    role = Role(item["role"])
+    cache = item["cache"]
+    if cache is not None and not isinstance(cache, str):
+        raise TypeError("a cache name is a string or null")
+    # Items are named by bytes, topics and functions by strings.
+    return Grant(
+        role, Selector(cache), _selector_from_json(item["target"], bytes if role.resource is Resource.CACHE else str)
+    )
 
 
 def _selector_to_json(selector: Selector) -> JSON:
@@ -196,10 +205,17 @@ def _selector_to_json(selector: Selector) -> JSON:
     return {"value": value, "prefix": selector.prefix}
 
 
-def _selector_from_json(data: JSON) -> Selector:
+def _selector_from_json(data: JSON, kind: type[str] | type[bytes]) -> Selector:
     if data is None:
         return ALL
-    if not isinstance(data, dict):
-        raise TypeError("a selector is null or an object")
-    value = base64.b64decode(data["bytes"], validate=True) if "bytes" in data else data["value"]
-    return Selector(value, bool(data["prefix"]))
+    if not isinstance(data, dict) or not isinstance(data.get("prefix"), bool):
+        raise TypeError("a selector is null or an object with a boolean 'prefix'")
+    if kind is bytes:
+        encoded = data.get("bytes")
+        if not isinstance(encoded, str):
+            raise TypeError("an item selector's 'bytes' is a base64 string")
+        return Selector(base64.b64decode(encoded, validate=True), data["prefix"])
+    value = data.get("value")
+    if not isinstance(value, str):
+        raise TypeError("a topic or function selector's 'value' is a string")
+    return Selector(value, data["prefix"])

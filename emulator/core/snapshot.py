@@ -18,7 +18,7 @@ from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import EmulatorError, InvalidArgument
 from emulator.core.faults import rule_from_json
-from emulator.core.permissions import from_json, to_json
+from emulator.core.permissions import from_json, to_json, validate
 from emulator.core.state import State
 
 FORMAT = "momento-auth-emulator/state"
@@ -139,10 +139,13 @@ def _credential_from_json(item: dict[str, Any]) -> Credential:
     refresh = item.get("refresh_token")
     valid_until = _number(item, "valid_until")
     valid_for = _number(item, "valid_for")
+    kind = Kind(item["kind"])
+    permissions = from_json(item["permissions"])
+    validate(permissions, disposable=kind is Kind.DISPOSABLE)  # what no mint could have issued is refused
     return Credential(
         key_id=_text(item["key_id"]),
-        kind=Kind(item["kind"]),
-        permissions=from_json(item["permissions"]),
+        kind=kind,
+        permissions=permissions,
         issued_at=float(_number(item, "issued_at", optional=False)),
         valid_until=None if valid_until is None else int(valid_until),
         valid_for=None if valid_for is None else int(valid_for),

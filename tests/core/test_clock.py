@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from emulator.core import clock as clock_module
 from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to_iso
 from emulator.core.errors import InvalidArgument
 
@@ -79,3 +80,13 @@ def test_parse_instant_names_the_field_on_bad_input() -> None:
 
 def test_repr_shows_mode_and_time() -> None:
     assert repr(Clock(ClockMode.MANUAL, START)) == "Clock(mode=manual, now=2030-01-01T00:00:00Z)"
+
+
+def test_a_system_clock_stops_at_the_latest_instant_instead_of_running_past_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(ClockMode.SYSTEM, MAX_INSTANT - 1)
+    host = clock_module.wall_time()
+    monkeypatch.setattr(clock_module, "wall_time", lambda: host + 10)
+    assert clock.now() == MAX_INSTANT
+    assert clock.advance(0) == MAX_INSTANT  # still usable: nothing is out of range
+    clock.set_mode(ClockMode.MANUAL)
+    assert clock.now() == MAX_INSTANT

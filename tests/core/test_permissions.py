@@ -108,7 +108,22 @@ def test_json_round_trip_keeps_every_selector_kind() -> None:
     assert from_json(to_json(SUPER_USER)) == SUPER_USER
 
 
-@pytest.mark.parametrize("document", [{}, [{"role": "bogus"}], [{"role": "cache-read-only"}], "admin"])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {},
+        [{"role": "bogus"}],
+        [{"role": "cache-read-only"}],
+        "admin",
+        [{"role": "cache-read-only", "cache": 7, "target": None}],
+        [{"role": "cache-read-only", "cache": "c", "target": {"value": "items are bytes", "prefix": True}}],
+        [{"role": "topic-subscribe-only", "cache": "c", "target": {"bytes": "dA==", "prefix": False}}],
+        [{"role": "function-invoke", "cache": "c", "target": {"value": 7, "prefix": False}}],
+        [{"role": "topic-subscribe-only", "cache": "c", "target": {"value": "t", "prefix": "yes"}}],
+        [{"role": "cache-read-only", "cache": "c", "target": {"bytes": 7, "prefix": False}}],
+        ["cache-read-only"],
+    ],
+)
 def test_malformed_json_permissions_are_refused(document: object) -> None:
     with pytest.raises(InvalidArgument, match="permissions: malformed"):
         from_json(document)
