@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.core.clock import ClockMode, parse_instant
 from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL, Settings
 from emulator.core.errors import InvalidArgument
+from emulator.core.faults import MAX_COUNT
 from emulator.core.keys import wrap
 from emulator.logs import configure_logging
 from emulator.server import DEFAULT_GRACE_SECONDS, EmulatorServer, PortInUse
@@ -35,6 +36,7 @@ DEFAULT_TARGET = "127.0.0.1:8090"
 DEFAULT_PORT = 8090
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_HEADER_VALUE = re.compile(r"^[\x21-\x7e]*$")
 
 log = logging.getLogger("emulator")
 
@@ -48,13 +50,37 @@ def parse_duration(text: str) -> float:
 
 
 def positive_int(text: str) -> int:
+    """A count or a limit: the admin API carries them as 32-bit numbers."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to {MAX_COUNT}")
     return value
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+    return value
+
+
+def header_value(text: str) -> str:
+    """An admin token: it travels in a gRPC header, so printable ASCII without spaces (or empty: none)."""
+    if not _HEADER_VALUE.match(text):
+        raise argparse.ArgumentTypeError("must be printable ASCII without spaces, to travel in a gRPC header")
+    return text
+
+
+def not_blank(text: str) -> str:
+    if text and not text.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    return text
 
 
 def one_of(*choices: str) -> Any:
@@ -95,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument(
         "--target", default=_env("TARGET", DEFAULT_TARGET), help="HOST:PORT of a running emulator [env TARGET]"
     )
-    client.add_argument("--admin-token", default=_env("ADMIN_TOKEN", ""), help="admin token, if the emulator has one")
+    client.add_argument(
+        "--admin-token", type=header_value, default=_env("ADMIN_TOKEN", ""), help="admin token, if the emulator has one"
+    )
     client.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     clock = commands.add_parser("clock", help="read or move the emulator clock").add_subparsers(
@@ -160,7 +188,7 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     """The ``serve`` flags; each has a ``MOMENTO_EMULATOR_*`` environment variable, and flags win."""
     option = parser.add_argument
     option("--host", default=_env("HOST", "127.0.0.1"), help="address to bind [HOST] (default 127.0.0.1)")
-    option("--port", type=int, default=_env("PORT", DEFAULT_PORT), help="port; 0 picks a free one [PORT]")
+    option("--port", type=port_number, default=_env("PORT", DEFAULT_PORT), help="port; 0 picks a free one [PORT]")
     option("--seed", default=_env("SEED"), help="make every generated key deterministic [SEED]")
     option("--start-time", type=_instant, default=_env("START_TIME"), help="ISO 8601 start instant [START_TIME]")
     modes = [m.value for m in ClockMode]
@@ -170,8 +198,14 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="longest disposable token lifetime (default 1h) [MAX_DISPOSABLE_TTL]",
     )  # fmt: skip
     option("--endpoint", default=_env("ENDPOINT", ""), help="endpoint in responses (default HOST:PORT) [ENDPOINT]")
-    option("--super-user-key", default=_env("SUPER_USER_KEY", ""), help="fixed super-user key value [SUPER_USER_KEY]")
-    option("--admin-token", default=_env("ADMIN_TOKEN", ""), help="require this token on admin calls [ADMIN_TOKEN]")
+    option(
+        "--super-user-key", type=not_blank, default=_env("SUPER_USER_KEY", ""),
+        help="fixed super-user key value [SUPER_USER_KEY]",
+    )  # fmt: skip
+    option(
+        "--admin-token", type=header_value, default=_env("ADMIN_TOKEN", ""),
+        help="require this token on admin calls [ADMIN_TOKEN]",
+    )  # fmt: skip
     option("--state-file", type=Path, default=_env("STATE_FILE"), help="import at start, export on exit [STATE_FILE]")
     option("--ready-file", type=Path, default=_env("READY_FILE"), help="write JSON here once serving [READY_FILE]")
     option(
@@ -186,6 +220,11 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    for argument in arguments:
+        try:
+            argument.encode()
+        except UnicodeEncodeError:  # bytes the locale could not decode, kept as surrogates
+            return fail(f"argument {argument!r}: not valid UTF-8", 2)
     if not arguments or arguments[0].startswith("-") and arguments[0] not in ("-h", "--help"):
         arguments.insert(0, "serve")
     args = build_parser().parse_args(arguments)
@@ -278,8 +317,12 @@ def write_atomically(path: Path, text: str) -> None:
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_text(text)
-    os.replace(partial, path)
+    try:
+        partial.write_text(text)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a state document holds keys and the secret: leave no stray copy
+        raise
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -296,13 +339,15 @@ def serve(args: argparse.Namespace) -> int:
         return fail(f"--max-disposable-ttl: {args.max_disposable_ttl} is shorter than one second", 2)
     if args.ready_file is not None:
         # A ready file left by an earlier run must not make anyone think this one is ready.
-        with contextlib.suppress(FileNotFoundError):
-            args.ready_file.unlink()
+        try:
+            args.ready_file.unlink(missing_ok=True)
+        except OSError as error:
+            return fail(f"--ready-file {args.ready_file}: {error.strerror}", 2)
     document = None
     if args.state_file is not None and args.state_file.exists():
         try:
             document = json.loads(args.state_file.read_text())
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:
             return fail(f"--state-file {args.state_file}: not a readable JSON document ({error})", 2)
     server = EmulatorServer(
         settings, host=args.host, port=args.port, admin_token=args.admin_token, state_document=document
@@ -354,19 +399,28 @@ async def _serve(server: EmulatorServer, args: argparse.Namespace) -> int:
         "session_token": wrap(state.session_token, endpoint),
         "pid": os.getpid(),
     }
-    if args.ready_file is not None:
-        write_atomically(args.ready_file, json.dumps(ready, indent=2))
-    print(banner(ready, args), flush=True)
-    await stop.wait()
-    log.info("stopping: finishing in-flight calls (up to %s s)", DEFAULT_GRACE_SECONDS)
-    await server.stop(DEFAULT_GRACE_SECONDS)
-    if args.state_file is not None:
-        write_atomically(args.state_file, json.dumps(emulator.export(), indent=2))
-        log.info("state written to %s", args.state_file)
-    if args.ready_file is not None:
-        with contextlib.suppress(FileNotFoundError):
-            args.ready_file.unlink()
-    return 0
+    try:
+        if args.ready_file is not None:
+            try:
+                write_atomically(args.ready_file, json.dumps(ready, indent=2))
+            except OSError as error:
+                await server.stop(None)
+                return fail(f"--ready-file {args.ready_file}: {error.strerror or error}", 2)
+        print(banner(ready, args), flush=True)
+        await stop.wait()
+        log.info("stopping: finishing in-flight calls (up to %s s)", DEFAULT_GRACE_SECONDS)
+        await server.stop(DEFAULT_GRACE_SECONDS)
+        if args.state_file is not None:
+            try:
+                write_atomically(args.state_file, json.dumps(emulator.export(), indent=2))
+            except OSError as error:
+                return fail(f"--state-file {args.state_file}: the state was not saved ({error.strerror or error})")
+            log.info("state written to %s", args.state_file)
+        return 0
+    finally:
+        if args.ready_file is not None:
+            with contextlib.suppress(OSError):
+                args.ready_file.unlink(missing_ok=True)
 
 
 def banner(ready: dict[str, Any], args: argparse.Namespace) -> str:

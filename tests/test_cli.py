@@ -418,3 +418,82 @@ def test_a_start_time_out_of_range_is_a_one_line_error(spawn: Spawn) -> None:
     assert emulator.process.wait(timeout=PROMPT_EXIT_SECONDS) == 2
     message = one_line_error(_done(emulator))
     assert "time:" in message and "outside the range" in message and "state" not in message
+
+
+# --- values the CLI refuses before they can break anything -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (("--port", "70000"), {}, "--port"),
+        (("--port", "-1"), {}, "--port"),
+        ((), {"MOMENTO_EMULATOR_PORT": "65536"}, "--port"),
+        (("--super-user-key", "   "), {}, "--super-user-key"),
+        (("--admin-token", "tab\there"), {}, "--admin-token"),
+        (("--admin-token", "café"), {}, "--admin-token"),
+    ],
+)
+def test_serve_refuses_values_that_would_make_a_broken_emulator(
+    args: tuple[str, ...], env: dict[str, str], named: str
+) -> None:
+    done = run_cli("serve", "--start-time", START_ISO, *args, env=clean_env(**env), timeout=PROMPT_EXIT_SECONDS)
+    assert done.returncode == 2
+    assert named in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("journal", "--limit", "4294967296"),
+        ("faults", "add", "--count", "4294967296"),
+        ("clock", "get", "--admin-token", "café"),
+    ],
+)
+def test_client_values_out_of_range_are_usage_errors(args: tuple[str, ...]) -> None:
+    done = run_cli(*args, "--target", "127.0.0.1:1")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and args[-2] in done.stderr
+
+
+def test_an_argument_that_is_not_utf8_is_a_one_line_error() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "emulator", "keys", "describe", b"\xff", "--target", "127.0.0.1:1"],
+        env=clean_env(), capture_output=True, text=True, timeout=DEADLINE_SECONDS, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert one_line_error(done).endswith("not valid UTF-8")
+
+
+def test_unusable_ready_and_state_files_are_one_line_errors(spawn: Spawn, tmp_path: Path) -> None:
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 100_000)
+    cases = [
+        (("--state-file", str(nested)), None, "not a readable JSON document"),
+        (("--ready-file", str(tmp_path)), tmp_path, "--ready-file"),  # a directory
+        (("--ready-file", "/proc/no-such-dir/ready.json"), Path("/proc/no-such-dir/ready.json"), "--ready-file"),
+    ]
+    for args, ready_file, message in cases:
+        emulator = spawn(*args, ready=False, ready_file=ready_file)
+        assert emulator.process.wait(timeout=PROMPT_EXIT_SECONDS) == 2, emulator.stderr()
+        assert message in one_line_error(_done(emulator))
+
+
+def test_a_state_file_that_cannot_be_written_at_exit_is_reported_and_the_ready_file_removed(
+    spawn: Spawn, tmp_path: Path
+) -> None:
+    emulator = spawn("--state-file", "/proc/no-such-dir/state.json")
+    assert emulator.terminate() == 1
+    stderr = emulator.stderr()
+    assert "Traceback" not in stderr
+    assert "the state was not saved" in stderr.strip().splitlines()[-1]
+    assert not emulator.ready_file.exists()
+
+
+def test_a_failed_export_leaves_no_copy_of_the_state_behind(spawn: Spawn, tmp_path: Path) -> None:
+    emulator = spawn()
+    target = tmp_path / "taken"
+    target.mkdir()
+    done = run_cli("export", str(target), "--target", emulator.target)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert list(tmp_path.glob(".taken*")) == []

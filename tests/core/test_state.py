@@ -329,3 +329,8 @@ def test_a_credential_with_a_non_ascii_signature_matches_no_key_instead_of_faili
     state.find(key).signature = "\x80"  # e.g. from an edited state document
     with pytest.raises(Unauthenticated, match="unknown to this emulator"):
         state.authenticate(key, START)
+
+
+def test_a_blank_fixed_super_user_key_is_refused() -> None:
+    with pytest.raises(InvalidArgument, match="super_user_key: must not be blank"):
+        State(Settings(start_time=START, super_user_key=" \t ")).bootstrap()
