@@ -7,14 +7,17 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import grpc
+from google.protobuf.message import DecodeError, Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
@@ -109,8 +112,11 @@ class EmulatorServer:
             )
         )
         self._health = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+        bundled = _DecodeGuard(server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, bundled)
+        reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+            reflection.aio.ReflectionServicer((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)), bundled
+        )
         await server.start()
         for name in ("", *SERVICE_NAMES):
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -144,6 +150,76 @@ class EmulatorServer:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         await self.stop()
+
+
+class _DecodeGuard:
+    """Stands in for the server while grpcio's generated code registers the health and reflection handlers.
+
+    Each handler is registered without its request deserializer and decodes the body itself, so a body
+    that is not a valid message gets INVALID_ARGUMENT, as from the emulator's own services, not UNKNOWN.
+    """
+
+    def __init__(self, server: grpc.aio.Server) -> None:
+        self._server = server
+
+    def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
+        self._server.add_generic_rpc_handlers(tuple(_GuardedGeneric(handler) for handler in handlers))
+
+    def add_registered_method_handlers(
+        self, service: str, handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
+    ) -> None:
+        self._server.add_registered_method_handlers(service, {name: _guarded(h) for name, h in handlers.items()})
+
+
+class _GuardedGeneric(grpc.GenericRpcHandler):
+    def __init__(self, handler: grpc.GenericRpcHandler) -> None:
+        self._handler = handler
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[Any, Any] | None:
+        found = self._handler.service(handler_call_details)
+        return None if found is None else _guarded(found)
+
+
+_HANDLER_FACTORIES = {
+    (False, False): grpc.unary_unary_rpc_method_handler,
+    (False, True): grpc.unary_stream_rpc_method_handler,
+    (True, False): grpc.stream_unary_rpc_method_handler,
+    (True, True): grpc.stream_stream_rpc_method_handler,
+}
+
+
+def _guarded(handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
+    """``handler`` (of an aio servicer) with its request body decoded, or refused, inside the call."""
+    deserialize = handler.request_deserializer
+    if deserialize is None:
+        return handler
+    owner = getattr(deserialize, "__self__", None)  # generated code passes the request type's FromString
+    name = owner.DESCRIPTOR.full_name if isinstance(owner, type) and issubclass(owner, Message) else "request"
+    behaviors = (handler.unary_unary, handler.unary_stream, handler.stream_unary, handler.stream_stream)
+    behavior = cast("Callable[..., Any]", next(b for b in behaviors if b is not None))
+
+    async def decode(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        try:
+            return deserialize(raw)
+        except (DecodeError, RuntimeError, ValueError) as error:
+            details = f"request: the body is not a valid {name} message ({error})"
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, details)
+
+    async def decode_all(raws: AsyncIterable[bytes], context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+        async for raw in raws:
+            yield await decode(raw, context)
+
+    async def call(arrived: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        request = decode_all(arrived, context) if handler.request_streaming else await decode(arrived, context)
+        result = behavior(request, context)
+        if inspect.isasyncgen(result):  # responses yielded, not written
+            async for response in result:
+                await context.write(response)
+            return None
+        return await result
+
+    factory = _HANDLER_FACTORIES[handler.request_streaming, handler.response_streaming]
+    return factory(call, response_serializer=handler.response_serializer)
 
 
 class ThreadedEmulatorServer:

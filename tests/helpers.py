@@ -8,9 +8,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import grpc
+import pytest
 from momento import AuthClient, CredentialProvider
 from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
 from momento.config.auth_configurations import AuthConfigurations
@@ -198,3 +201,11 @@ class EmulatorProcess:
 
     def stderr(self) -> str:
         return self.stderr_path.read_text()
+
+
+def status_of(call: Callable[[], object]) -> tuple[grpc.StatusCode, str]:
+    """The status code and details of the gRPC error that ``call`` must raise."""
+    with pytest.raises(grpc.RpcError) as raised:
+        call()
+    error: Any = raised.value
+    return error.code(), error.details()

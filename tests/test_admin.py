@@ -19,7 +19,7 @@ from emulator import ControlError, Settings, ThreadedEmulatorServer, remote_cont
 from emulator._generated import admin_pb2, admin_pb2_grpc
 from emulator.control import RemoteControl
 from emulator.core.permissions import Grant, Permissions, Role, Selector
-from tests.helpers import START, START_ISO, cache_grant, mint_api_key, mint_disposable, topic_grant
+from tests.helpers import START, START_ISO, cache_grant, mint_api_key, mint_disposable, status_of, topic_grant
 
 Factory = Callable[..., ThreadedEmulatorServer]
 
@@ -98,13 +98,6 @@ def refused(call: Callable[[], object], code: str, *fragments: str) -> str:
     return caught.value.message
 
 
-def rpc_code(call: Callable[[], object]) -> tuple[grpc.StatusCode, str]:
-    with pytest.raises(grpc.RpcError) as caught:
-        call()
-    error: Any = caught.value
-    return error.code(), error.details()
-
-
 # --- clock ----------------------------------------------------------------------------------
 
 
@@ -156,7 +149,7 @@ def test_bad_clock_requests_are_invalid_argument_and_change_nothing(
 
 
 def test_set_clock_without_an_instant_names_the_oneof(emu: Emu) -> None:
-    code, details = rpc_code(lambda: emu.stub.SetClock(admin_pb2.SetClockRequest()))
+    code, details = status_of(lambda: emu.stub.SetClock(admin_pb2.SetClockRequest()))
     assert code is grpc.StatusCode.INVALID_ARGUMENT
     assert details.startswith("instant:")
 
@@ -200,7 +193,7 @@ def test_reset_issues_new_bootstrap_credentials_and_empties_everything(emu: Emu)
     assert emu.admin.now().timestamp() == START
     assert emu.admin.faults() == [] and emu.admin.journal() == []
     assert sorted(k["kind"] for k in emu.admin.keys(include_inactive=True)) == ["api_key", "session_token"]
-    code, details = rpc_code(lambda: mint_disposable(emu.token, old.raw_api_key))
+    code, details = status_of(lambda: mint_disposable(emu.token, old.raw_api_key))
     assert code is grpc.StatusCode.UNAUTHENTICATED and details.startswith("auth_token:")
     assert mint_disposable(emu.token, new.raw_api_key).api_key
 
@@ -262,7 +255,7 @@ def test_a_revoked_key_is_refused_unauthenticated_by_generate_disposable_token(e
     assert mint_disposable(emu.token, key).api_key
     revoked = emu.admin.revoke_key(key)
     assert revoked["status"] == "revoked" and revoked["revoked_at"] == START_ISO
-    code, details = rpc_code(lambda: mint_disposable(emu.token, key))
+    code, details = status_of(lambda: mint_disposable(emu.token, key))
     assert code is grpc.StatusCode.UNAUTHENTICATED
     assert "revoked" in details
     active = emu.admin.keys()
@@ -369,7 +362,7 @@ def test_a_counted_fault_fails_the_next_matching_calls_then_stops(emu: Emu) -> N
     assert rule["methods"] == ["/token.Token/GenerateDisposableToken"] and rule["rule_id"]
     assert mint_api_key(emu.auth, emu.boot.raw_session_token).api_key  # another method: unaffected
     for _ in range(2):
-        assert rpc_code(lambda: mint_disposable(emu.token, emu.boot.raw_api_key)) == (
+        assert status_of(lambda: mint_disposable(emu.token, emu.boot.raw_api_key)) == (
             grpc.StatusCode.RESOURCE_EXHAUSTED,
             "slow down",
         )
@@ -381,7 +374,7 @@ def test_a_fault_without_a_count_lasts_until_cleared_and_counts_hits(emu: Emu) -
     rule = emu.admin.add_fault("/token.Token/GenerateDisposableToken", "unavailable")
     assert rule["count"] is None and rule["code"] == "UNAVAILABLE"
     for _ in range(3):
-        code, details = rpc_code(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))
+        code, details = status_of(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))
         assert code is grpc.StatusCode.UNAVAILABLE and rule["rule_id"] in details
     assert [r["hits"] for r in emu.admin.faults()] == [3]
     assert emu.admin.clear_faults(rule["rule_id"]) == 1
@@ -390,9 +383,9 @@ def test_a_fault_without_a_count_lasts_until_cleared_and_counts_hits(emu: Emu) -
 
 def test_a_fault_with_no_method_applies_to_every_momento_method_but_not_to_admin_calls(emu: Emu) -> None:
     emu.admin.add_fault(code="INTERNAL")
-    assert rpc_code(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))[0] is grpc.StatusCode.INTERNAL
-    assert rpc_code(lambda: mint_api_key(emu.auth, emu.boot.raw_session_token))[0] is grpc.StatusCode.INTERNAL
-    assert rpc_code(lambda: list(emu.auth.Login(auth_pb2._LoginRequest(), timeout=10)))[0] is grpc.StatusCode.INTERNAL
+    assert status_of(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))[0] is grpc.StatusCode.INTERNAL
+    assert status_of(lambda: mint_api_key(emu.auth, emu.boot.raw_session_token))[0] is grpc.StatusCode.INTERNAL
+    assert status_of(lambda: list(emu.auth.Login(auth_pb2._LoginRequest(), timeout=10)))[0] is grpc.StatusCode.INTERNAL
     assert emu.admin.now().timestamp() == START
     assert emu.admin.clear_faults() == 1
 
@@ -406,7 +399,7 @@ def test_a_delay_slows_the_call_while_the_emulator_clock_stands_still(emu: Emu) 
     assert emu.admin.now().timestamp() == START
     emu.admin.add_fault("GenerateDisposableToken", "ABORTED", delay=0.2, count=1)
     began = time.perf_counter()
-    assert rpc_code(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))[0] is grpc.StatusCode.ABORTED
+    assert status_of(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))[0] is grpc.StatusCode.ABORTED
     assert time.perf_counter() - began >= 0.19
 
 
@@ -414,11 +407,11 @@ def test_faults_can_match_on_the_callers_key_id_or_token_id(emu: Emu) -> None:
     bot = mint_api_key(emu.auth, emu.boot.raw_session_token, token_id="ci-bot").api_key
     bot_id = emu.admin.describe_key(bot)["key_id"]
     emu.admin.add_fault("GenerateDisposableToken", "PERMISSION_DENIED", key_id=bot_id)
-    assert rpc_code(lambda: mint_disposable(emu.token, bot))[0] is grpc.StatusCode.PERMISSION_DENIED
+    assert status_of(lambda: mint_disposable(emu.token, bot))[0] is grpc.StatusCode.PERMISSION_DENIED
     assert mint_disposable(emu.token, emu.boot.raw_api_key).api_key
     emu.admin.clear_faults()
     emu.admin.add_fault("GenerateDisposableToken", "DEADLINE_EXCEEDED", token_id="ci-bot")
-    assert rpc_code(lambda: mint_disposable(emu.token, bot))[0] is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert status_of(lambda: mint_disposable(emu.token, bot))[0] is grpc.StatusCode.DEADLINE_EXCEEDED
     assert mint_disposable(emu.token, emu.boot.raw_api_key).api_key
     assert [r["hits"] for r in emu.admin.faults()] == [1]
 
@@ -442,7 +435,7 @@ def test_bad_fault_rules_are_invalid_argument_and_add_nothing(
     emu: Emu, rule: admin_pb2.FaultRule, fragments: tuple[str, ...]
 ) -> None:
     before = emu.snapshot()
-    code, details = rpc_code(lambda: emu.stub.AddFault(rule))
+    code, details = status_of(lambda: emu.stub.AddFault(rule))
     assert code is grpc.StatusCode.INVALID_ARGUMENT
     for fragment in fragments:
         assert fragment in details, details
@@ -471,7 +464,7 @@ def test_the_journal_records_every_momento_call_with_secrets_redacted(emu: Emu) 
         auth_pb2._RefreshApiTokenRequest(api_key=issued.api_key, refresh_token=issued.refresh_token), timeout=10
     )
     list(emu.auth.Login(auth_pb2._LoginRequest(), timeout=10))
-    rpc_code(lambda: mint_disposable(emu.token, "forged"))
+    status_of(lambda: mint_disposable(emu.token, "forged"))
     emu.admin.advance(5)
     emu.admin.keys()  # admin calls are not journaled
 
@@ -509,7 +502,7 @@ def test_the_journal_records_every_momento_call_with_secrets_redacted(emu: Emu) 
 
 def test_the_journal_records_injected_faults(emu: Emu) -> None:
     emu.admin.add_fault("GenerateDisposableToken", "UNAVAILABLE", count=1, message="maintenance")
-    rpc_code(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))
+    status_of(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))
     [entry] = emu.admin.journal()
     assert (entry["code"], entry["details"], entry["caller_kind"]) == ("UNAVAILABLE", "maintenance", "api_key")
 
@@ -570,7 +563,7 @@ def test_an_imported_emulator_accepts_old_keys_and_refresh_tokens_and_answers_id
     assert second.admin.keys(include_inactive=True) == first.admin.keys(include_inactive=True)
     assert second.admin.faults() == first.admin.faults()
     assert mint_disposable(second.token, refreshable.api_key, ttl=60).valid_until == START + 180
-    assert rpc_code(lambda: mint_disposable(second.token, revoked))[0] is grpc.StatusCode.UNAUTHENTICATED
+    assert status_of(lambda: mint_disposable(second.token, revoked))[0] is grpc.StatusCode.UNAUTHENTICATED
     for emu in (first, second):
         refreshed = emu.auth.RefreshApiToken(
             auth_pb2._RefreshApiTokenRequest(api_key=refreshable.api_key, refresh_token=refreshable.refresh_token),
@@ -670,7 +663,7 @@ def test_malformed_import_documents_are_refused_naming_the_field_and_change_noth
     text = document if isinstance(document, str) else json.dumps(document)
     before = emu.snapshot()
     journal = emu.admin.journal()
-    code, details = rpc_code(lambda: emu.stub.ImportState(admin_pb2.StateDocument(json=text)))
+    code, details = status_of(lambda: emu.stub.ImportState(admin_pb2.StateDocument(json=text)))
     assert code is grpc.StatusCode.INVALID_ARGUMENT
     for fragment in fragments:
         assert fragment in details, details
@@ -707,7 +700,7 @@ def test_an_admin_token_guards_admin_calls_but_not_momento_calls(make_server: Fa
 
 def test_an_admin_body_that_does_not_decode_is_invalid_argument(emu: Emu) -> None:
     call = emu.channel.unary_unary("/momento_emulator.admin.v1.Admin/AdvanceClock")
-    code, details = rpc_code(lambda: call(b"\xff\xff\xff", timeout=10))
+    code, details = status_of(lambda: call(b"\xff\xff\xff", timeout=10))
     assert code is grpc.StatusCode.INVALID_ARGUMENT and details.startswith("request:")
     assert emu.admin.now().timestamp() == START
 

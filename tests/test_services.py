@@ -11,6 +11,7 @@ from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2, token_pb2_grp
 from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import Control
+from tests.helpers import status_of
 
 PT = pm.PermissionsType
 ALL = PT.All()
@@ -62,13 +63,6 @@ def disposable_request(token: str, permissions: pm.Permissions | None, seconds: 
         expires=token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=seconds),
         **extra,
     )
-
-
-def status_of(call: Callable[[], Any]) -> tuple[grpc.StatusCode, str]:
-    with pytest.raises(grpc.RpcError) as raised:
-        call()
-    error: Any = raised.value
-    return error.code(), error.details()
 
 
 def test_generate_api_token_from_the_session_token(auth_stub: auth_pb2_grpc.AuthStub, control: Control) -> None:
