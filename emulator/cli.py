@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("key", help="key id, raw key, or base64 form")
 
     authorize = commands.add_parser("authorize", parents=[client], help="would a key be allowed an operation?")
-    authorize.add_argument("--key", required=True, help="raw key or base64 form")
+    authorize.add_argument("--key", required=True, help="key id, raw key, or base64 form")
     authorize.add_argument("--action", required=True, help="get, set, delete, set-if-not-exists, publish, ...")
     authorize.add_argument("--cache", required=True)
     target = authorize.add_mutually_exclusive_group()

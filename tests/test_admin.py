@@ -18,6 +18,7 @@ from momento_wire_types import permissionmessages_pb2 as pm
 from emulator import ControlError, Settings, ThreadedEmulatorServer, remote_control
 from emulator._generated import admin_pb2, admin_pb2_grpc
 from emulator.control import RemoteControl
+from emulator.core.authorization import ACTIONS
 from emulator.core.permissions import Grant, Permissions, Role, Selector
 from tests.helpers import START, START_ISO, cache_grant, mint_api_key, mint_disposable, status_of, topic_grant
 
@@ -330,6 +331,23 @@ def test_authorize_super_user_keys_in_either_form_and_dead_keys(emu: Emu) -> Non
     emu.admin.revoke_key(emu.boot.api_key)
     revoked = emu.admin.authorize(emu.boot.api_key, "get", "c", item="k")
     assert revoked["allowed"] is False and "revoked" in revoked["reason"]
+
+
+def test_an_unknown_action_is_refused_with_the_whole_list_of_actions(emu: Emu) -> None:
+    details = refused(lambda: emu.admin.authorize(emu.boot.raw_api_key, "teleport", "c"), "INVALID_ARGUMENT", "action:")
+    assert not details.endswith("…")
+    for action in ACTIONS:
+        assert action in details, action
+
+
+def test_authorize_takes_a_key_id_as_keys_list_prints_it(emu: Emu) -> None:
+    token = mint_disposable(emu.token, emu.boot.raw_api_key, cache_grant(pm.CacheReadWrite, "c"), ttl=10).api_key
+    key_id = emu.admin.describe_key(token)["key_id"]
+    assert emu.admin.authorize(key_id, "get", "c", item="k")["allowed"] is True
+    assert emu.admin.authorize(key_id, "get", "other", item="k")["allowed"] is False
+    emu.admin.advance(10)
+    expired = emu.admin.authorize(key_id, "get", "c", item="k")
+    assert expired["allowed"] is False and expired["reason"] == "key: the credential expired"
 
 
 def test_authorize_with_a_static_super_user_key_in_base64_form(make_emu: Callable[..., Emu]) -> None:

@@ -23,6 +23,7 @@ from emulator.core.journal import Journal
 from emulator.core.keys import Entropy, KeyCodec, unwrap, wrap
 from emulator.core.permissions import SUPER_USER, Permissions, validate
 
+KEY_ID_LENGTH = 16  # hex digits
 MAX_TOKEN_ID_LENGTH = 64  # our rule
 MAX_DESCRIPTION_LENGTH = 1024  # our rule
 
@@ -83,10 +84,9 @@ class State:
             if expiry is not None and now >= expiry:
                 raise Unauthenticated(f"{field}: the credential expired")
             raise Unauthenticated(f"{field}: the credential is unknown to this emulator (reset or revoked?)")
-        if credential.revoked_at is not None:
-            raise Unauthenticated(f"{field}: the credential was revoked")
-        if credential.expired(now):
-            raise Unauthenticated(f"{field}: the credential expired")
+        problem = _why_dead(credential, now)
+        if problem:
+            raise Unauthenticated(f"{field}: {problem}")
         return credential
 
     def identify(self, key: str) -> Credential | None:
@@ -235,14 +235,15 @@ class State:
         topic: str | None = None,
         function: str | None = None,
     ) -> tuple[Credential, Decision]:
-        """What the data plane would decide for ``key``; a dead key is a denial, not an error."""
+        """What the data plane would decide for ``key`` (a key id, or a key raw or base64).
+
+        A revoked or expired credential is a denial, not an error; one not held is ``NotFound``.
+        """
         with self._lock:
-            now = self.clock.now()
-            try:
-                credential = self.authenticate(key, now, field="key")
-            except Unauthenticated as error:
-                credential = self.find(key)
-                return credential, Decision(False, error.message)
+            credential = self.find(key)
+            problem = _why_dead(credential, self.clock.now())
+            if problem:
+                return credential, Decision(False, f"key: {problem}")
             # A session token may do anything a super-user key may.
             permissions = SUPER_USER if credential.kind is Kind.SESSION else credential.permissions
             return credential, authorize(permissions, action, cache, key=item, topic=topic, function=function)
@@ -264,7 +265,7 @@ class State:
         issued_by: str = "",
     ) -> Credential:
         self._prune(now)
-        key_id = self._entropy.token(8)
+        key_id = self._entropy.token(KEY_ID_LENGTH // 2)
         valid_until = None if valid_for is None else int(now) + valid_for
         credential = Credential(
             key_id, kind, permissions, now, valid_until, valid_for, token_id, description, None, issued_by
@@ -308,10 +309,20 @@ def _may_mint(caller: Credential, permissions: Permissions, what: str) -> None:
     raise PermissionDenied(f"a {caller.kind.value.replace('_', ' ')} with explicit permissions cannot mint {what}")
 
 
+def _why_dead(credential: Credential, now: float) -> str:
+    """Why ``credential`` may no longer be used, or ``""``."""
+    if credential.revoked_at is not None:
+        return "the credential was revoked"
+    return "the credential expired" if credential.expired(now) else ""
+
+
 def _check_text(value: str, field: str, limit: int) -> None:
     if len(value) > limit:
         raise InvalidArgument(f"{field}: {len(value)} characters; at most {limit} allowed")
 
 
 def _abbreviate(text: str) -> str:
-    return text if len(text) <= 16 else f"{text[:8]}…{text[-4:]}"
+    """How an unknown key or id is shown in an error: it may be a secret, so only a key id is shown whole."""
+    if len(text) == KEY_ID_LENGTH and all(c in "0123456789abcdef" for c in text):
+        return text
+    return f"{text[:4]}… ({len(text)} characters)" if len(text) <= 24 else f"{text[:8]}…{text[-4:]}"

@@ -28,7 +28,8 @@ log = logging.getLogger("emulator.rpc")
 ADMIN_TOKEN_HEADER = "x-emulator-admin-token"
 # Requests larger than this are journaled as their size only, so the journal's memory stays bounded.
 MAX_JOURNALED_REQUEST_BYTES = 16 * 1024
-MAX_DETAILS_CHARS = 512  # even all 4-byte characters, percent-encoded, stay under grpc's 8 KiB metadata limit
+# Status details travel percent-encoded in a header that grpc limits to 8 KiB with the others.
+MAX_DETAILS_BYTES = 4096
 
 Handler = Callable[[State, Any], Any]
 
@@ -109,8 +110,7 @@ class Dispatcher:
         except Exception:
             log.exception("unexpected error serving %s", method.path)
             code, details = grpc.StatusCode.INTERNAL, "internal error in the emulator; see its log"
-        if len(details) > MAX_DETAILS_CHARS:  # details travel in a size-limited header; they may echo input
-            details = details[: MAX_DETAILS_CHARS - 1] + "…"
+        details = _bounded(details)  # details may echo input
         self._finish(state, method, _kept(request, raw), caller, code, details, started)
         if code is not grpc.StatusCode.OK:
             await context.abort(code, details)
@@ -152,6 +152,16 @@ class Dispatcher:
                 method.name, code.name, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
                 f" ({details})" if details else "", extra={"rpc": fields},
             )  # fmt: skip
+
+
+def _bounded(details: str) -> str:
+    """``details``, cut short with an ellipsis if its percent-encoded form would pass MAX_DETAILS_BYTES."""
+    size = 0
+    for index, char in enumerate(details):
+        size += 1 if " " <= char <= "~" and char != "%" else 3 * len(char.encode(errors="replace"))
+        if size > MAX_DETAILS_BYTES - 9:  # room for the ellipsis, itself percent-encoded
+            return details[:index] + "…"
+    return details
 
 
 def _kept(request: Message | None, raw: bytes) -> object:

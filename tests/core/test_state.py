@@ -334,3 +334,12 @@ def test_a_credential_with_a_non_ascii_signature_matches_no_key_instead_of_faili
 def test_a_blank_fixed_super_user_key_is_refused() -> None:
     with pytest.raises(InvalidArgument, match="super_user_key: must not be blank"):
         State(Settings(start_time=START, super_user_key=" \t ")).bootstrap()
+
+
+def test_an_unknown_key_is_never_echoed_whole_in_an_error(state: State) -> None:
+    for secret in ("ci-secret-0042", "a-rather-longer-secret-value-of-forty-chars"):
+        with pytest.raises(NotFound) as raised:
+            state.find(secret)
+        assert secret not in raised.value.message
+    with pytest.raises(NotFound, match="0123456789abcdef"):
+        state.find("0123456789abcdef")  # a key id is not a secret: shown whole
