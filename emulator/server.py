@@ -53,6 +53,8 @@ class EmulatorServer:
         self.host = host
         self.port = port
         self._settings = settings or Settings()
+        if not all("!" <= char <= "~" for char in admin_token):
+            raise ValueError("admin_token: must be printable ASCII without spaces, to travel in a gRPC header")
         self._admin_token = admin_token
         self._state_document = state_document
         self._server: grpc.aio.Server | None = None

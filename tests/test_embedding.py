@@ -82,6 +82,12 @@ def test_control_before_start_is_a_clear_error() -> None:
         EmulatorServer().control  # noqa: B018
 
 
+@pytest.mark.parametrize("token", ["two words", "tab\there", "café"])
+def test_an_admin_token_no_client_could_send_is_refused_up_front(token: str) -> None:
+    with pytest.raises(ValueError, match="admin_token: must be printable ASCII"):
+        EmulatorServer(admin_token=token)
+
+
 def test_the_public_names_are_exactly_these() -> None:
     """``emulator.__all__`` is the documented API, and every name in it resolves."""
     assert sorted(emulator.__all__) == [
