@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PROFILER := $(VENV)/.profiler
 NODE_DIR := tests/node
 ARGS ?=
 
-.PHONY: run test venv proto proto-check lint typecheck pytest node-test bench clean
+.PHONY: run test venv proto proto-check lint typecheck pytest node-test bench profile clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,14 @@ node-test: $(STAMP)
 ## Benchmarks (not tests): prints a table and writes benchmarks/results/latest.{json,md}.
 bench: $(STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
+
+$(PROFILER): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[profile]'
+	touch $(PROFILER)
+
+## Where an emulator's time goes under load, sampled by py-spy (not a test). ARGS="--rpc RefreshApiToken".
+profile: $(PROFILER)
+	$(PY) benchmarks/profile.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
