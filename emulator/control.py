@@ -18,7 +18,7 @@ import grpc
 from google.protobuf.message import Message
 
 from emulator._generated import admin_pb2 as pb
-from emulator.core.clock import from_epoch
+from emulator.core.clock import epoch_of, from_epoch
 from emulator.core.emulator import Emulator
 from emulator.core.errors import EmulatorError
 from emulator.services.admin import AdminService
@@ -68,7 +68,7 @@ class Control:
     def set_time(self, instant: datetime | str | float) -> datetime:
         """Move the clock to ``instant`` (forward only): a datetime, ISO 8601 text, or epoch seconds."""
         if isinstance(instant, datetime):
-            request = pb.SetClockRequest(epoch_seconds=instant.timestamp())
+            request = pb.SetClockRequest(epoch_seconds=epoch_of(instant))
         elif isinstance(instant, str):
             request = pb.SetClockRequest(time=instant)
         else:
@@ -130,7 +130,7 @@ class Control:
         if function is not None:
             request.function = function
         response = self._call("Authorize", request, pb.AuthorizeResponse)
-        return _plain(response) | {"allowed": response.allowed, "matched_index": response.matched_index}
+        return _plain(response)
 
     # faults
     def add_fault(

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -121,8 +121,8 @@ class EmulatorSession:
                 changes["start_time"] = start
             if mode is not None:
                 changes["clock_mode"] = mode
-            self.server.emulator.settings = replace(self._base, **changes)  # reset builds the state from these
-            return self.control.reset()
+            self.server.emulator.reset(replace(self._base, **changes))
+            return self.control.bootstrap()
         fixed = sorted(set(overrides) - {"start_time", "clock_mode"})
         if fixed:
             pytest.fail(
@@ -225,11 +225,10 @@ def _external(target: str, admin_token: str) -> Iterator[EmulatorSession]:
 
 
 def _epoch(instant: float | str | datetime) -> float:
-    if isinstance(instant, datetime):
-        aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-        return aware.timestamp()
-    if isinstance(instant, str):
-        from emulator.core.clock import parse_instant
+    from emulator.core.clock import epoch_of, parse_instant
 
+    if isinstance(instant, datetime):
+        return epoch_of(instant)
+    if isinstance(instant, str):
         return parse_instant(instant, "start_time")
     return float(instant)

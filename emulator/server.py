@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 import grpc
-from google.protobuf.message import DecodeError, Message
+from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
@@ -24,7 +24,7 @@ from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
 from emulator.services.admin import AdminService
 from emulator.services.momento import AUTH_METHODS, TOKEN_METHODS
-from emulator.services.rpc import Dispatcher
+from emulator.services.rpc import DECODE_ERRORS, Dispatcher, undecodable
 
 if TYPE_CHECKING:
     from emulator.control import Bootstrap, Control
@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 MAX_MESSAGE_BYTES = 1024 * 1024  # larger requests get RESOURCE_EXHAUSTED from grpc itself
 DEFAULT_GRACE_SECONDS = 5.0
 SERVICE_NAMES = ("auth.Auth", "token.Token", AdminService.SERVICE)
+
+
+ADMIN_TOKEN_RULE = "must be printable ASCII without spaces, to travel in a gRPC header"
+
+
+def usable_as_admin_token(token: str) -> bool:
+    """Whether every gRPC client can send ``token`` as a header value ("" means no token)."""
+    return all("!" <= char <= "~" for char in token)
 
 
 class PortInUse(OSError):
@@ -53,8 +61,8 @@ class EmulatorServer:
         self.host = host
         self.port = port
         self._settings = settings or Settings()
-        if not all("!" <= char <= "~" for char in admin_token):
-            raise ValueError("admin_token: must be printable ASCII without spaces, to travel in a gRPC header")
+        if not usable_as_admin_token(admin_token):
+            raise ValueError(f"admin_token: {ADMIN_TOKEN_RULE}")
         self._admin_token = admin_token
         self._state_document = state_document
         self._server: grpc.aio.Server | None = None
@@ -203,9 +211,8 @@ def _guarded(handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[
     async def decode(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         try:
             return deserialize(raw)
-        except (DecodeError, RuntimeError, ValueError) as error:
-            details = f"request: the body is not a valid {name} message ({error})"
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, details)
+        except DECODE_ERRORS as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, undecodable(name, error).message)
 
     async def decode_all(raws: AsyncIterable[bytes], context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
         async for raw in raws:
@@ -234,7 +241,8 @@ class ThreadedEmulatorServer:
 
     @property
     def emulator(self) -> Emulator:
-        assert self.server.emulator is not None, "start() the server first"
+        if self.server.emulator is None:
+            raise RuntimeError("start the server first")
         return self.server.emulator
 
     @property

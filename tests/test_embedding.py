@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,3 +114,15 @@ def test_importing_the_package_does_not_import_grpc() -> None:
     """The names load on first use, so the pytest plugin (in this package) stays cheap to load."""
     code = "import sys, emulator; assert 'grpc' not in sys.modules; emulator.Control; assert 'grpc' in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_naive_datetime_is_utc_whatever_the_host_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        with ThreadedEmulatorServer(Settings(start_time=1893456000)) as server:
+            now = server.control.set_time(datetime(2031, 1, 1))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert now == datetime(2031, 1, 1, tzinfo=UTC)

@@ -185,7 +185,6 @@ def authorize(
             return Decision(True, f"allowed by permissions[{index}]: {grant.describe()}", grant, index)
         closest = f"permissions[{index}] ({grant.describe()}) does not allow {needed.value}"
     if closest is None:
-        noun = {Resource.CACHE: "item", Resource.TOPIC: "topic", Resource.FUNCTION: "function"}[resource]
-        what = f"{Selector(target).describe(noun)} in " if target is not None else ""
+        what = f"{Selector(target).describe(resource.target_noun)} in " if target is not None else ""
         closest = f"no permission covers {what}cache {cache!r}"
     return Decision(False, closest)

@@ -29,7 +29,7 @@ class ClockMode(StrEnum):
 
 
 def wall_time() -> float:
-    """Seconds since the epoch from the host clock (journal timestamps only)."""
+    """Seconds since the epoch from the host clock: for the system mode, a default start, journal stamps."""
     return time.time()
 
 
@@ -50,9 +50,12 @@ def parse_instant(text: str, field: str = "time") -> float:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise InvalidArgument(f"{field}: {text!r} is not an ISO 8601 instant") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    return epoch_of(moment)
+
+
+def epoch_of(moment: datetime) -> float:
+    """Epoch seconds of ``moment``; a naive datetime is taken as UTC, never as the host's local time."""
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _check_range(instant: float) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from emulator.core.clock import to_iso
-from emulator.core.permissions import Permissions, to_json
+from emulator.core.permissions import Permissions
 
 
 class Kind(StrEnum):
@@ -39,24 +38,14 @@ class Credential:
         return self.valid_until is not None and now >= self.valid_until
 
     def status(self, now: float) -> str:
+        """``active``, ``expired`` or ``revoked`` (revocation wins)."""
         if self.revoked_at is not None:
             return "revoked"
         return "expired" if self.expired(now) else "active"
 
-    def summary(self, now: float) -> dict[str, object]:
-        """A JSON-ready description with no secret in it."""
-        return {
-            "key_id": self.key_id,
-            "kind": self.kind.value,
-            "status": self.status(now),
-            "permissions": to_json(self.permissions),
-            "permissions_text": self.permissions.describe(),
-            "issued_at": to_iso(self.issued_at),
-            "valid_until": None if self.valid_until is None else to_iso(self.valid_until),
-            "valid_for_seconds": self.valid_for,
-            "token_id": self.token_id,
-            "description": self.description,
-            "refreshable": self.refresh_token is not None,
-            "issued_by": self.issued_by,
-            "revoked_at": None if self.revoked_at is None else to_iso(self.revoked_at),
-        }
+    def unusable_because(self, now: float) -> str:
+        """Why this credential may no longer be used, or ``""``."""
+        return _UNUSABLE.get(self.status(now), "")
+
+
+_UNUSABLE = {"revoked": "the credential was revoked", "expired": "the credential expired"}

@@ -15,19 +15,15 @@ class Emulator:
     """Holds one :class:`State` at a time. Callers read ``emulator.state`` once per operation."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        settings = settings or Settings()
-        if not settings.endpoint:
-            settings = replace(settings, endpoint="localhost")
-        if settings.start_time is None:
-            # Pin the start once, so that reset brings the clock back to the same instant.
-            settings = replace(settings, start_time=float(int(wall_time())))
-        self.settings = settings
-        self.state = State(settings).bootstrap()
-
-    def reset(self) -> State:
-        """Replace all state: credentials, clock, faults and journal."""
+        self.settings = _pinned(settings or Settings())
         self.state = State(self.settings).bootstrap()
-        return self.state
+
+    def reset(self, settings: Settings | None = None) -> State:
+        """Replace all state: credentials, clock, faults and journal; under ``settings`` from now on, if given."""
+        settings = self.settings if settings is None else _pinned(settings)
+        state = State(settings).bootstrap()  # built first: refused settings change nothing
+        self.settings, self.state = settings, state
+        return state
 
     def export(self) -> dict[str, Any]:
         return export_state(self.state)
@@ -36,3 +32,12 @@ class Emulator:
         """Replace the state with an exported one; on a bad document nothing changes."""
         self.state = import_state(document, self.settings)
         return self.state
+
+
+def _pinned(settings: Settings) -> Settings:
+    """``settings`` with the endpoint and the start fixed, so that every reset starts alike."""
+    if not settings.endpoint:
+        settings = replace(settings, endpoint="localhost")
+    if settings.start_time is None:
+        settings = replace(settings, start_time=float(int(wall_time())))
+    return settings

@@ -6,8 +6,7 @@ The hierarchy::
     ├── InvalidArgument           the request is malformed or breaks a rule
     ├── Unauthenticated           no, bad, forged, revoked or expired credential
     ├── PermissionDenied          a valid credential that may not do this
-    ├── NotFound                  an admin lookup of something that does not exist
-    └── FailedPrecondition        a legal request the current state refuses
+    └── NotFound                  an admin lookup of something that does not exist
 
 The service layer maps each kind to one gRPC status in a single table
 (``emulator/services/status.py``); nothing in the core knows about gRPC.
@@ -42,7 +41,3 @@ class PermissionDenied(EmulatorError):
 
 class NotFound(EmulatorError):
     """An admin lookup named something the emulator does not hold."""
-
-
-class FailedPrecondition(EmulatorError):
-    """The request is well formed but the current state refuses it."""

@@ -27,6 +27,11 @@ class Resource(StrEnum):
     TOPIC = "topic"
     FUNCTION = "function"
 
+    @property
+    def target_noun(self) -> str:
+        """What a permission on this resource selects within a cache."""
+        return "item" if self is Resource.CACHE else self.value
+
 
 class Role(StrEnum):
     CACHE_READ_WRITE = "cache-read-write"
@@ -82,8 +87,7 @@ class Grant:
         return self.role.resource
 
     def describe(self) -> str:
-        noun = {"cache": "item", "topic": "topic", "function": "function"}[self.resource.value]
-        return f"{self.role.value} on {self.cache.describe('cache')}, {self.target.describe(noun)}"
+        return f"{self.role.value} on {self.cache.describe('cache')}, {self.target.describe(self.resource.target_noun)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """All of an emulator's mutable state, and the Auth rules that act on it.
 
 One :class:`State` owns the clock, the signing secret, every issued credential, the fault
-rules and the journal. Reset builds a new one. Every public method reads the clock once,
+rules and the journal. Reset builds a new one. Every RPC's method reads the clock once,
 and expiry is checked lazily when a credential is used; expired records are pruned on
 later writes, after a grace period during which they stay listable.
 """
@@ -84,7 +84,7 @@ class State:
             if expiry is not None and now >= expiry:
                 raise Unauthenticated(f"{field}: the credential expired")
             raise Unauthenticated(f"{field}: the credential is unknown to this emulator (reset or revoked?)")
-        problem = _why_dead(credential, now)
+        problem = credential.unusable_because(now)
         if problem:
             raise Unauthenticated(f"{field}: {problem}")
         return credential
@@ -241,7 +241,7 @@ class State:
         """
         with self._lock:
             credential = self.find(key)
-            problem = _why_dead(credential, self.clock.now())
+            problem = credential.unusable_because(self.clock.now())
             if problem:
                 return credential, Decision(False, f"key: {problem}")
             # A session token may do anything a super-user key may.
@@ -268,8 +268,9 @@ class State:
         key_id = self._entropy.token(KEY_ID_LENGTH // 2)
         valid_until = None if valid_for is None else int(now) + valid_for
         credential = Credential(
-            key_id, kind, permissions, now, valid_until, valid_for, token_id, description, None, issued_by
-        )
+            key_id, kind, permissions, issued_at=now, valid_until=valid_until, valid_for=valid_for,
+            token_id=token_id, description=description, issued_by=issued_by,
+        )  # fmt: skip
         self.add(credential)
         return credential
 
@@ -307,13 +308,6 @@ def _may_mint(caller: Credential, permissions: Permissions, what: str) -> None:
             raise PermissionDenied("a super-user API key cannot mint super-user keys; use a session token")
         return
     raise PermissionDenied(f"a {caller.kind.value.replace('_', ' ')} with explicit permissions cannot mint {what}")
-
-
-def _why_dead(credential: Credential, now: float) -> str:
-    """Why ``credential`` may no longer be used, or ``""``."""
-    if credential.revoked_at is not None:
-        return "the credential was revoked"
-    return "the credential expired" if credential.expired(now) else ""
 
 
 def _check_text(value: str, field: str, limit: int) -> None:

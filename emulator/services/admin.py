@@ -16,6 +16,7 @@ from emulator.core.errors import InvalidArgument
 from emulator.core.faults import FaultRule, resolve_method, rule_from_json
 from emulator.core.journal import Entry
 from emulator.core.keys import fingerprint
+from emulator.core.permissions import to_json
 from emulator.core.state import State
 from emulator.services.rpc import Method
 
@@ -179,21 +180,21 @@ def _bootstrap(state: State) -> pb.Bootstrap:
 
 
 def _key_info(credential: Credential, state: State) -> pb.KeyInfo:
-    summary = credential.summary(state.clock.now())
+    """What an admin sees of a credential: everything but its secrets."""
     return pb.KeyInfo(
         key_id=credential.key_id,
         kind=credential.kind.value,
-        status=str(summary["status"]),
-        permissions_json=json.dumps(summary["permissions"]),
+        status=credential.status(state.clock.now()),
+        permissions_json=json.dumps(to_json(credential.permissions)),
         permissions_text=credential.permissions.describe(),
-        issued_at=str(summary["issued_at"]),
-        valid_until=str(summary["valid_until"] or ""),
+        issued_at=to_iso(credential.issued_at),
+        valid_until="" if credential.valid_until is None else to_iso(credential.valid_until),
         valid_for_seconds=credential.valid_for or 0,
         token_id=credential.token_id,
         description=credential.description,
         refreshable=credential.refresh_token is not None,
         issued_by=credential.issued_by,
-        revoked_at=str(summary["revoked_at"] or ""),
+        revoked_at="" if credential.revoked_at is None else to_iso(credential.revoked_at),
     )
 
 

@@ -92,13 +92,13 @@ class Dispatcher:
         caller = None
         code, details, response = grpc.StatusCode.OK, "", None
         try:
+            if not method.momento:
+                self._check_admin(context)  # before the body is read: no answer about it without the token
             request = _decode(method, raw)
             if method.momento:
                 if method.credential is not None:
                     caller = state.identify(method.credential(request))
                 await _inject(state, method, caller.key_id if caller else "", caller.token_id if caller else "")
-            else:
-                self._check_admin(context)
             response = method.handle(state, request)
         except EmulatorError as error:
             code, details = status_of(error), error.message
@@ -171,13 +171,19 @@ def _kept(request: Message | None, raw: bytes) -> object:
     return request
 
 
+# What protobuf raises for a body that is not the expected message.
+DECODE_ERRORS = (DecodeError, RuntimeError, ValueError)
+
+
+def undecodable(message_name: str, error: Exception) -> InvalidArgument:
+    return InvalidArgument(f"request: the body is not a valid {message_name} message ({error})")
+
+
 def _decode(method: Method, raw: bytes) -> Message:
     try:
         return method.request_type.FromString(raw)
-    except (DecodeError, RuntimeError, ValueError) as error:
-        raise InvalidArgument(
-            f"request: the body is not a valid {method.request_type.DESCRIPTOR.full_name} message ({error})"
-        ) from None
+    except DECODE_ERRORS as error:
+        raise undecodable(method.request_type.DESCRIPTOR.full_name, error) from None
 
 
 async def _inject(state: State, method: Method, key_id: str, token_id: str) -> None:

@@ -12,7 +12,6 @@ STATUS_TABLE: tuple[tuple[type[errors.EmulatorError], grpc.StatusCode], ...] = (
     (errors.Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
     (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (errors.NotFound, grpc.StatusCode.NOT_FOUND),
-    (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
 )
 
 

@@ -1,0 +1,48 @@
+"""The emulator as a whole: settings that check themselves, and reset under new settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.core.config import Settings
+from emulator.core.emulator import Emulator
+from emulator.core.errors import InvalidArgument
+
+START = 1893456000.0  # 2030-01-01T00:00:00Z
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"max_disposable_ttl": 0},
+        {"max_disposable_ttl": -60},
+        {"max_disposable_ttl": 1.5},
+        {"login_ttl": 0},
+        {"expired_retention": -1},
+        {"journal_size": 0},
+        {"journal_size": True},
+    ],
+)
+def test_settings_refuse_numbers_no_emulator_could_work_with(changes: dict[str, object]) -> None:
+    name = next(iter(changes))
+    with pytest.raises(InvalidArgument, match=f"^{name}: "):
+        Settings(**changes)  # type: ignore[arg-type]
+
+
+def test_reset_under_new_settings_keeps_them_for_later_resets() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    emulator.reset(Settings(start_time=START + 3600, max_disposable_ttl=60))
+    assert emulator.state.clock.now() == START + 3600
+    emulator.state.clock.advance(10)
+    emulator.reset()
+    assert emulator.state.clock.now() == START + 3600
+    assert emulator.settings.max_disposable_ttl == 60
+    assert emulator.settings.endpoint == "localhost"  # pinned like the first settings
+
+
+def test_a_reset_refused_by_its_settings_changes_nothing() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    state, settings = emulator.state, emulator.settings
+    with pytest.raises(InvalidArgument, match="super_user_key"):
+        emulator.reset(Settings(start_time=START, super_user_key="   "))
+    assert emulator.state is state and emulator.settings is settings
