@@ -31,8 +31,13 @@ DEADLINE_SECONDS = 20.0
 PT = pm.PermissionsType
 
 
-def cache_grant(role: int, cache: str | None = None, *, key: bytes | None = None, prefix: bytes | None = None) -> Any:
-    """One cache permission: every cache unless ``cache``; every item unless ``key`` or ``prefix``."""
+def cache_grant(
+    role: int = pm.CacheReadWrite, cache: str | None = None, *, key: bytes | None = None, prefix: bytes | None = None
+) -> Any:
+    """One cache permission: every cache unless ``cache``; every item unless ``key`` or ``prefix``.
+
+    An empty ``cache``, ``key`` or ``prefix`` is sent as set-but-empty, for tests of refusals.
+    """
     grant = PT.CachePermissions(role=role)
     if cache is None:
         grant.all_caches.SetInParent()
@@ -47,7 +52,8 @@ def cache_grant(role: int, cache: str | None = None, *, key: bytes | None = None
     return PT(cache_permissions=grant)
 
 
-def topic_grant(role: int, cache: str | None = None, topic: str | None = None) -> Any:
+def topic_grant(role: int = pm.TopicReadWrite, cache: str | None = None, topic: str | None = None) -> Any:
+    """One topic permission: every cache unless ``cache``; every topic unless ``topic``."""
     grant = PT.TopicPermissions(role=role)
     if cache is None:
         grant.all_caches.SetInParent()
@@ -61,6 +67,7 @@ def topic_grant(role: int, cache: str | None = None, topic: str | None = None) -
 
 
 def explicit(*grants: Any) -> Any:
+    """Explicit permissions holding exactly ``grants`` (none at all if none are given)."""
     return pm.Permissions(explicit=pm.ExplicitPermissions(permissions=list(grants)))
 
 
@@ -71,7 +78,7 @@ def mint_disposable(
     request = token_pb2._GenerateDisposableTokenRequest(
         auth_token=auth_token,
         expires=token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=ttl),
-        permissions=explicit(*(grants or (cache_grant(pm.CacheReadWrite),))),
+        permissions=explicit(*(grants or (cache_grant(),))),
         token_id=token_id,
     )
     return stub.GenerateDisposableToken(request, timeout=10)
@@ -144,7 +151,12 @@ def run_cli(
 
 
 class EmulatorProcess:
-    """``python -m emulator serve ...`` in the background; output goes to files in ``workdir``."""
+    """``python -m emulator serve ARGS`` in the background; its output goes to files in ``workdir``.
+
+    Nothing is added to ``ARGS`` but ``--ready-file`` (when ``ready_file`` is not given), so pass
+    ``--port 0`` unless the test means otherwise. As a context manager it waits until ready and
+    kills the process on the way out.
+    """
 
     def __init__(
         self,
@@ -160,6 +172,7 @@ class EmulatorProcess:
         self.stderr_path = workdir / f"{name}.err"
         command = [sys.executable, "-m", "emulator", "serve", *args]
         if ready_file is None:
+            self.ready_file.unlink(missing_ok=True)  # ours alone: a leftover must not pass for this run's
             command += ["--ready-file", str(self.ready_file)]
         with self.stdout_path.open("w") as out, self.stderr_path.open("w") as err:
             self.process = subprocess.Popen(command, cwd=REPO, env=env or clean_env(), stdout=out, stderr=err)
@@ -174,7 +187,7 @@ class EmulatorProcess:
         return int(self.ready["port"])
 
     def wait_ready(self, timeout: float = DEADLINE_SECONDS) -> dict[str, Any]:
-        """Poll the ready file until it holds JSON; fail if the process exits or the deadline passes."""
+        """Poll the ready file until it holds JSON; fail if the process exits or (killing it) the deadline passes."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.ready_file.exists():
@@ -183,6 +196,7 @@ class EmulatorProcess:
             if self.process.poll() is not None:
                 raise AssertionError(f"the emulator exited with {self.process.returncode}: {self.stderr()}")
             time.sleep(0.02)
+        self.kill()
         raise AssertionError(f"the emulator was not ready within {timeout} s: {self.stderr()}")
 
     def terminate(self, timeout: float = 10.0) -> int:
@@ -197,10 +211,21 @@ class EmulatorProcess:
             self.process.wait(timeout=10)
 
     def stdout(self) -> str:
-        return self.stdout_path.read_text()
+        return self.stdout_path.read_text(errors="replace")
 
     def stderr(self) -> str:
-        return self.stderr_path.read_text()
+        return self.stderr_path.read_text(errors="replace")
+
+    def __enter__(self) -> EmulatorProcess:
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()
 
 
 def status_of(call: Callable[[], object]) -> tuple[grpc.StatusCode, str]:

@@ -16,16 +16,8 @@ from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2_grpc
 
 from emulator import ControlError, EmulatorServer, Settings, ThreadedEmulatorServer, remote_control
 from emulator.services.rpc import ADMIN_TOKEN_HEADER
-from tests.hostile import (
-    ADMIN_REQUESTS,
-    REPO,
-    START,
-    CliProcess,
-    api_key_request,
-    disposable_request,
-    raw_call,
-    refresh_request,
-)
+from tests.helpers import REPO, START, EmulatorProcess, clean_env
+from tests.hostile import ADMIN_REQUESTS, api_key_request, disposable_request, raw_call, refresh_request
 
 ADMIN_TOKEN = "s3cret-admin-token"
 
@@ -75,7 +67,7 @@ def assert_loopback_only(port: int) -> None:
 
 def test_the_cli_binds_loopback_by_default(tmp_path: Path) -> None:
     """`serve --port 0` listens on 127.0.0.1 only, and says so in its ready file."""
-    with CliProcess(tmp_path) as emulator:
+    with EmulatorProcess(tmp_path, "--port", "0") as emulator:
         assert emulator.ready["host"] == "127.0.0.1"
         assert emulator.target == f"127.0.0.1:{emulator.ready['port']}"
         assert_loopback_only(int(emulator.ready["port"]))
@@ -96,8 +88,10 @@ def test_with_an_admin_token_every_admin_call_without_it_is_unauthenticated() ->
         with grpc.insecure_channel(server.target) as channel:
             for path in sorted(ADMIN_REQUESTS):
                 for metadata in (None, ((ADMIN_TOKEN_HEADER, "wrong"),), ((ADMIN_TOKEN_HEADER, ""),)):
-                    code, _ = raw_call(channel, path, b"", metadata=metadata)
-                    assert code == grpc.StatusCode.UNAUTHENTICATED, (path, metadata)
+                    # Even a body that does not decode: nothing about it is answered without the token.
+                    for body in (b"", b"\xff\xff\xff"):
+                        code, _ = raw_call(channel, path, body, metadata=metadata)
+                        assert code == grpc.StatusCode.UNAUTHENTICATED, (path, metadata, body)
             right = ((ADMIN_TOKEN_HEADER, ADMIN_TOKEN),)
             code, details = raw_call(channel, "/momento_emulator.admin.v1.Admin/GetClock", b"", metadata=right)
             assert code == grpc.StatusCode.OK, details
@@ -112,7 +106,7 @@ def test_the_cli_admin_token_locks_the_admin_api(tmp_path: Path, how: str) -> No
     args, env = (
         (["--admin-token", ADMIN_TOKEN], {}) if how == "flag" else ([], {"MOMENTO_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN})
     )
-    with CliProcess(tmp_path, args, env) as emulator:
+    with EmulatorProcess(tmp_path, "--port", "0", *args, env=clean_env(**env)) as emulator:
         for token in ("", "wrong", ADMIN_TOKEN + "x"):
             with remote_control(emulator.target, admin_token=token) as control, pytest.raises(ControlError) as refused:
                 control.keys()
@@ -140,8 +134,9 @@ def test_no_secret_appears_in_logs_or_the_journal(tmp_path: Path, log_format: st
     """Keys, session tokens and refresh tokens, in requests and responses, successes and failures,
     Momento and admin calls: none appears in the process's log output or in `journal --json`."""
     args = ["--log-format", log_format, "--log-level", level]
-    emulator = CliProcess(tmp_path, args).start()
+    emulator = EmulatorProcess(tmp_path, "--port", "0", *args)
     try:
+        emulator.wait_ready()
         bootstrap = emulator.ready["session_token"]
         with grpc.insecure_channel(emulator.target) as channel:
             auth, token = auth_pb2_grpc.AuthStub(channel), token_pb2_grpc.TokenStub(channel)
@@ -173,8 +168,7 @@ def test_no_secret_appears_in_logs_or_the_journal(tmp_path: Path, log_format: st
             [sys.executable, "-m", "emulator", "journal", "--json", "--target", emulator.target],
             cwd=REPO, capture_output=True, text=True, timeout=30, check=True,
         ).stdout  # fmt: skip
-        code, _ = emulator.terminate(timeout=15)
-        assert code == 0
+        assert emulator.terminate(timeout=15) == 0
     finally:
         emulator.kill()
 

@@ -19,11 +19,11 @@ from momento_wire_types import auth_pb2, token_pb2
 
 from emulator import Settings, ThreadedEmulatorServer, local_control
 from emulator.core.keys import wrap
+from tests.helpers import START
 from tests.hostile import (
     GENERATE_API_TOKEN,
     GENERATE_DISPOSABLE_TOKEN,
     REFRESH_API_TOKEN,
-    START,
     api_key_request,
     disposable_request,
     raw_call,

@@ -2,7 +2,8 @@
 
 One emulator serves a whole module; each property is bounded (``max_examples``) so the file runs
 in seconds. Admin examples can move the clock, import state or add faults, so each one is
-followed by a sweep of read-only calls (which must still answer deliberately) and a reset.
+followed by a sweep (read-only calls must still answer deliberately, and a freshly logged-in
+session must still mint a key) and a reset.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from emulator import Settings, ThreadedEmulatorServer, local_control, remote_con
 from emulator._generated import admin_pb2
 from emulator.core.authorization import ACTIONS
 from emulator.server import MAX_MESSAGE_BYTES
+from tests.helpers import PT, START
 from tests.hostile import (
     ADMIN_REQUESTS,
     DELIBERATE,
@@ -32,9 +34,7 @@ from tests.hostile import (
     GENERATE_DISPOSABLE_TOKEN,
     LOGIN,
     MOMENTO_REQUESTS,
-    PT,
     REFRESH_API_TOKEN,
-    START,
     api_key_request,
     disposable_request,
     raw_call,
@@ -46,34 +46,59 @@ ALL_PATHS = sorted({**MOMENTO_REQUESTS, **ADMIN_REQUESTS})
 BOUNDED = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 HUGE = "\u00e9" * 300_000 + "x" * 200_000  # ~800 KB of UTF-8: under the 1 MiB limit, far over every field limit
 
-# Credentials known to the running emulator, filled in by the ``fuzz`` fixture; strategies
-# look them up lazily (``.map``), so they always see the current ones.
-CREDENTIALS: dict[str, str] = {}
-CREDENTIAL_NAMES = ["session", "session_b64", "super_user", "explicit", "disposable", "refresh"]
-
 
 class Fuzz:
+    """One emulator, a channel onto it, and credentials it holds (replaced by each ``reset``)."""
+
     def __init__(self, server: ThreadedEmulatorServer, channel: grpc.Channel) -> None:
         self.server = server
         self.channel = channel
         self.control = local_control(server.emulator)
+        self.credentials: dict[str, str] = {}
 
     def reset(self) -> None:
         """Fresh state, and fresh credentials for the strategies."""
         bootstrap = self.control.reset()
-        CREDENTIALS.update(
-            session=bootstrap.raw_session_token, session_b64=bootstrap.session_token, super_user=bootstrap.raw_api_key
-        )
         key = self.ok(
             GENERATE_API_TOKEN, api_key_request(bootstrap.raw_session_token), auth_pb2._GenerateApiTokenResponse
         )
-        CREDENTIALS.update(explicit=key.api_key, refresh=key.refresh_token)
         token = self.ok(
             GENERATE_DISPOSABLE_TOKEN,
             disposable_request(bootstrap.raw_session_token),
             token_pb2._GenerateDisposableTokenResponse,
         )
-        CREDENTIALS["disposable"] = token.api_key
+        self.credentials = {
+            "session": bootstrap.raw_session_token,
+            "session_b64": bootstrap.session_token,
+            "super_user": bootstrap.raw_api_key,
+            "explicit": key.api_key,
+            "refresh": key.refresh_token,
+            "disposable": token.api_key,
+        }
+
+    def texts(self) -> st.SearchStrategy[str]:
+        """Strings for any string field: odd ones, huge ones, and credentials the emulator holds.
+
+        The credentials are looked up when drawn (``.map``), so they are those of the latest ``reset``.
+        """
+        credentials = st.sampled_from(sorted(self.credentials)).map(lambda name: self.credentials[name])
+        return st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(["", " ", "\t\n", "\x00", "super_user", "*", "\U0001f600", "a" * 65, "a" * 256, HUGE]),
+            credentials,
+            credentials.map(lambda key: key[:-1]),  # a truncated, hence forged, credential
+        )
+
+    def valid_bodies(self) -> dict[str, bytes]:
+        """One well-formed request per Momento RPC, to mutate."""
+        return {
+            GENERATE_API_TOKEN: api_key_request(self.credentials["session"]).SerializeToString(),
+            REFRESH_API_TOKEN: refresh_request(
+                self.credentials["explicit"], self.credentials["refresh"]
+            ).SerializeToString(),
+            LOGIN: b"",
+            GENERATE_DISPOSABLE_TOKEN: disposable_request(self.credentials["session"]).SerializeToString(),
+        }
 
     def ok(self, path: str, request: Message, response_type: Any) -> Any:
         call = self.channel.unary_unary(path, response_deserializer=response_type.FromString)
@@ -84,14 +109,25 @@ class Fuzz:
         assert code in DELIBERATE, f"{path} answered {code.name}: {details}"
         return code, details
 
+    def login(self) -> str:
+        """A session token from Login, which needs no credential."""
+        call = self.channel.unary_stream(LOGIN, response_deserializer=auth_pb2._LoginResponse.FromString)
+        [logged_in] = [r.logged_in for r in call(b"", timeout=10) if r.HasField("logged_in")]
+        return str(logged_in.session_token)
+
     def sweep(self) -> None:
-        """Everything read-only still answers deliberately, then one Momento call works."""
+        """Everything read-only still answers deliberately, and so does a mint by the session token
+        from before; then a Momento call works: a fresh login's session token mints a key."""
         for name in ("ListKeys", "ExportState", "GetJournal", "ListFaults", "GetClock", "GetBootstrap"):
             request = admin_pb2.ListKeysRequest(include_inactive=True) if name == "ListKeys" else b""
             body = request if isinstance(request, bytes) else request.SerializeToString()
             self.send(ADMIN + name, body)
-        self.send(ADMIN + "ClearFaults", b"")  # injected faults are deliberate, but not the fuzzer's subject
-        self.send(GENERATE_API_TOKEN, api_key_request(CREDENTIALS["session"]).SerializeToString())
+        # Injected faults are deliberate, but not the fuzzer's subject.
+        assert self.send(ADMIN + "ClearFaults", b"")[0] == grpc.StatusCode.OK
+        # The old session token may be revoked or imported away by now: any deliberate answer will do.
+        self.send(GENERATE_API_TOKEN, api_key_request(self.credentials["session"]).SerializeToString())
+        code, details = self.send(GENERATE_API_TOKEN, api_key_request(self.login()).SerializeToString())
+        assert code == grpc.StatusCode.OK, f"after the sweep a fresh session could not mint: {details}"
 
     def assert_alive(self) -> None:
         """The server answers a health check and a valid call."""
@@ -100,7 +136,7 @@ class Fuzz:
         self.reset()
         self.ok(
             GENERATE_DISPOSABLE_TOKEN,
-            disposable_request(CREDENTIALS["session"]),
+            disposable_request(self.credentials["session"]),
             token_pb2._GenerateDisposableTokenResponse,
         )
 
@@ -122,13 +158,6 @@ def fuzz(fuzz_server: ThreadedEmulatorServer) -> Iterator[Fuzz]:
 
 # --- strategies -----------------------------------------------------------------------------
 
-credentials = st.sampled_from(CREDENTIAL_NAMES).map(lambda name: CREDENTIALS[name])
-texts = st.one_of(
-    st.text(max_size=40),
-    st.sampled_from(["", " ", "\t\n", "\x00", "super_user", "*", "\U0001f600", "a" * 65, "a" * 256, HUGE]),
-    credentials,
-    credentials.map(lambda key: key[:-1]),  # a truncated, hence forged, credential
-)
 enum_ints = st.one_of(st.integers(0, 4), st.integers(-(2**31), 2**31 - 1))
 _INTS = {
     FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
@@ -144,7 +173,7 @@ _INTS = {
 }
 
 
-def scalar(fd: FieldDescriptor) -> st.SearchStrategy[Any]:
+def scalar(fd: FieldDescriptor, texts: st.SearchStrategy[str]) -> st.SearchStrategy[Any]:
     if fd.type == FieldDescriptor.TYPE_STRING:
         if fd.name == "action":
             return st.one_of(st.sampled_from(sorted(ACTIONS)), texts)
@@ -162,18 +191,19 @@ def scalar(fd: FieldDescriptor) -> st.SearchStrategy[Any]:
     return st.one_of(st.integers(low, high), st.integers(0, 100_000))
 
 
-def messages(cls: Any, depth: int = 0) -> st.SearchStrategy[Message]:
-    """Any message of type ``cls``: random subsets of fields, random values, nested up to 4 deep."""
+def messages(cls: Any, texts: st.SearchStrategy[str], depth: int = 0) -> st.SearchStrategy[Message]:
+    """Any message of type ``cls``: random subsets of fields, random values (strings from ``texts``),
+    nested up to 4 deep."""
     fields: dict[str, st.SearchStrategy[Any]] = {}
     for fd in cls.DESCRIPTOR.fields:
         if fd.type == FieldDescriptor.TYPE_MESSAGE:
             if depth >= 4:
                 continue
             value: st.SearchStrategy[Any] = st.deferred(
-                lambda fd=fd: messages(fd.message_type._concrete_class, depth + 1)
+                lambda fd=fd: messages(fd.message_type._concrete_class, texts, depth + 1)
             )
         else:
-            value = scalar(fd)
+            value = scalar(fd, texts)
         is_repeated = fd.is_repeated
         fields[fd.name] = st.lists(value, max_size=12 if fd.name == "permissions" else 3) if is_repeated else value
 
@@ -211,16 +241,6 @@ def mutate(body: bytes, data: st.DataObject) -> bytes:
     return bytes(out)
 
 
-def valid_bodies() -> dict[str, bytes]:
-    """One well-formed request per Momento RPC, to mutate."""
-    return {
-        GENERATE_API_TOKEN: api_key_request(CREDENTIALS["session"]).SerializeToString(),
-        REFRESH_API_TOKEN: refresh_request(CREDENTIALS["explicit"], CREDENTIALS["refresh"]).SerializeToString(),
-        LOGIN: b"",
-        GENERATE_DISPOSABLE_TOKEN: disposable_request(CREDENTIALS["session"]).SerializeToString(),
-    }
-
-
 # --- Momento RPCs ---------------------------------------------------------------------------
 
 
@@ -229,7 +249,7 @@ def valid_bodies() -> dict[str, bytes]:
 @given(data=st.data())
 def test_generated_momento_requests_get_deliberate_statuses(fuzz: Fuzz, path: str, data: st.DataObject) -> None:
     """Random field values, unknown enum values and wide permission lists never escape as INTERNAL."""
-    request = data.draw(messages(MOMENTO_REQUESTS[path]))
+    request = data.draw(messages(MOMENTO_REQUESTS[path], fuzz.texts()))
     fuzz.send(path, request.SerializeToString())
 
 
@@ -238,7 +258,7 @@ def test_generated_momento_requests_get_deliberate_statuses(fuzz: Fuzz, path: st
 @given(data=st.data())
 def test_mutated_momento_requests_get_deliberate_statuses(fuzz: Fuzz, path: str, data: st.DataObject) -> None:
     """Bit flips, insertions, deletions and truncations of a valid request are answered deliberately."""
-    fuzz.send(path, mutate(valid_bodies()[path], data))
+    fuzz.send(path, mutate(fuzz.valid_bodies()[path], data))
 
 
 @BOUNDED
@@ -263,7 +283,7 @@ def test_bodies_that_do_not_decode_are_invalid_argument(fuzz: Fuzz) -> None:
 
 def test_wide_and_deep_messages_are_refused_without_a_crash(fuzz: Fuzz) -> None:
     """50,000 permission objects, and groups nested 10,000 deep, are refused deliberately."""
-    wide = api_key_request(CREDENTIALS["session"])
+    wide = api_key_request(fuzz.credentials["session"])
     grant = PT(cache_permissions=PT.CachePermissions(role=pm.CacheReadOnly, all_caches=PT.All()))
     wide.permissions.explicit.permissions.extend([grant] * 50_000)
     assert len(wide.SerializeToString()) < MAX_MESSAGE_BYTES
@@ -289,7 +309,7 @@ def test_huge_strings_in_every_string_field_are_refused_deliberately(fuzz: Fuzz)
         for fd in cls.DESCRIPTOR.fields:
             if fd.type != FieldDescriptor.TYPE_STRING or fd.is_repeated:
                 continue
-            base = valid_bodies().get(path, b"")
+            base = fuzz.valid_bodies().get(path, b"")
             request = cls.FromString(base)
             setattr(request, fd.name, HUGE)
             code, details = fuzz.send(path, request.SerializeToString())
@@ -315,7 +335,7 @@ def test_deeply_nested_json_in_a_credential_is_unauthenticated(fuzz: Fuzz) -> No
 
 def test_non_ascii_refresh_token_is_unauthenticated(fuzz: Fuzz) -> None:
     """A refresh token with non-ASCII characters is a wrong refresh token (it crashed compare_digest)."""
-    request = refresh_request(CREDENTIALS["explicit"], "\u00e9" * 48)
+    request = refresh_request(fuzz.credentials["explicit"], "\u00e9" * 48)
     code, _ = fuzz.send(REFRESH_API_TOKEN, request.SerializeToString())
     assert code == grpc.StatusCode.UNAUTHENTICATED
 
@@ -328,7 +348,7 @@ def test_non_ascii_refresh_token_is_unauthenticated(fuzz: Fuzz) -> None:
 @given(data=st.data())
 def test_generated_admin_requests_get_deliberate_statuses(fuzz: Fuzz, path: str, data: st.DataObject) -> None:
     """Every admin RPC with random fields; afterwards every read-only admin call still answers."""
-    request = data.draw(messages(ADMIN_REQUESTS[path]))
+    request = data.draw(messages(ADMIN_REQUESTS[path], fuzz.texts()))
     try:
         fuzz.send(path, request.SerializeToString())
         fuzz.sweep()
@@ -378,7 +398,7 @@ def test_mutated_state_documents_import_or_are_refused(fuzz: Fuzz, data: st.Data
     try:
         fuzz.send(ADMIN + "ImportState", admin_pb2.StateDocument(json=json.dumps(document)).SerializeToString())
         fuzz.sweep()
-        for key in list(CREDENTIALS.values()):
+        for key in list(fuzz.credentials.values()):
             fuzz.send(ADMIN + "DescribeKey", admin_pb2.KeyRequest(key=key).SerializeToString())
             request = admin_pb2.AuthorizeRequest(key=key, action="get", cache="c", item=b"k")
             fuzz.send(ADMIN + "Authorize", request.SerializeToString())
@@ -414,7 +434,7 @@ def test_out_of_range_clock_instants_are_invalid_argument(fuzz: Fuzz) -> None:
 def test_huge_requests_do_not_make_the_journal_unreadable(fuzz: Fuzz) -> None:
     """Huge requests are journaled as their size and long fields are shortened, so `journal` stays usable."""
     fuzz.control.clear_journal()
-    request = disposable_request(CREDENTIALS["session"])
+    request = disposable_request(fuzz.credentials["session"])
     request.token_id = "x" * 800_000
     for _ in range(6):
         code, _ = fuzz.send(GENERATE_DISPOSABLE_TOKEN, request.SerializeToString())
@@ -439,7 +459,7 @@ def test_a_full_journal_of_wide_requests_is_readable_over_the_admin_api(fuzz: Fu
         )
         for name in (f"cache-{i}" for i in range(10))
     ]
-    request = api_key_request(CREDENTIALS["session"])
+    request = api_key_request(fuzz.credentials["session"])
     del request.permissions.explicit.permissions[:]
     request.permissions.explicit.permissions.extend(grants)
     journal = fuzz.server.emulator.state.journal

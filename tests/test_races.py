@@ -20,7 +20,8 @@ from emulator.core.clock import Clock
 from emulator.core.emulator import Emulator
 from emulator.core.errors import Unauthenticated
 from emulator.core.permissions import Grant, Permissions, Role
-from tests.hostile import START, api_key_request, disposable_request, refresh_request
+from tests.helpers import START
+from tests.hostile import api_key_request, disposable_request, refresh_request
 
 RACERS = 200
 

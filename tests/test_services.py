@@ -11,37 +11,14 @@ from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2, token_pb2_grp
 from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import Control
-from tests.helpers import status_of
+from tests.helpers import PT, START, cache_grant, explicit, status_of, topic_grant
 
-PT = pm.PermissionsType
 ALL = PT.All()
-START = 1893456000
-
-
-def cache_grant(role: int = pm.CacheReadWrite, name: str | None = None, **item: Any) -> PT:
-    selector = {"cache_selector": PT.CacheSelector(cache_name=name)} if name is not None else {"all_caches": ALL}
-    if item:
-        selector["item_selector"] = PT.CacheItemSelector(**item)
-    return PT(cache_permissions=PT.CachePermissions(role=role, **selector))
-
-
-def topic_grant(role: int = pm.TopicReadWrite, cache: str = "c", topic: str = "t") -> PT:
-    return PT(
-        topic_permissions=PT.TopicPermissions(
-            role=role,
-            cache_selector=PT.CacheSelector(cache_name=cache),
-            topic_selector=PT.TopicSelector(topic_name=topic),
-        )
-    )
 
 
 def function_grant(role: int = pm.FunctionInvoke, **selector: Any) -> PT:
     target = selector or {"all_functions": ALL}
     return PT(function_permissions=PT.FunctionPermissions(role=role, all_caches=ALL, **target))
-
-
-def explicit(*grants: PT) -> pm.Permissions:
-    return pm.Permissions(explicit=pm.ExplicitPermissions(permissions=list(grants)))
 
 
 SUPER = pm.Permissions(super_user=pm.SuperUser)
@@ -128,8 +105,6 @@ def test_the_body_credential_wins_over_the_authorization_header(
     assert response.api_key
 
 
-SESSION = "<session>"
-SUPER_KEY = "<super>"
 MALFORMED: list[tuple[str, Callable[[str, str], Any], str]] = [
     ("no permissions", lambda s, k: api_key_request(s, None), "permissions: required"),
     ("kind unset", lambda s, k: api_key_request(s, pm.Permissions()), "permissions: set one of super_user or explicit"),
@@ -154,7 +129,7 @@ MALFORMED: list[tuple[str, Callable[[str, str], Any], str]] = [
     ),
     (
         "empty cache name",
-        lambda s, k: api_key_request(s, explicit(cache_grant(name=""))),
+        lambda s, k: api_key_request(s, explicit(cache_grant(cache=""))),
         "cache_selector.cache_name: must not be empty",
     ),
     (
@@ -172,10 +147,14 @@ MALFORMED: list[tuple[str, Callable[[str, str], Any], str]] = [
         lambda s, k: api_key_request(s, explicit(PT(topic_permissions=PT.TopicPermissions(role=1, all_caches=ALL)))),
         "topic_permissions: set one of all_topics or topic_selector",
     ),
-    ("empty topic", lambda s, k: api_key_request(s, explicit(topic_grant(topic=""))), "topic_name: must not be empty"),
+    (
+        "empty topic",
+        lambda s, k: api_key_request(s, explicit(topic_grant(cache="c", topic=""))),
+        "topic_name: must not be empty",
+    ),
     (
         "eleven permissions",
-        lambda s, k: api_key_request(s, explicit(*[cache_grant(name=f"c{i}") for i in range(11)])),
+        lambda s, k: api_key_request(s, explicit(*[cache_grant(cache=f"c{i}") for i in range(11)])),
         "11 permission objects; at most 10",
     ),
     (
@@ -190,7 +169,7 @@ MALFORMED: list[tuple[str, Callable[[str, str], Any], str]] = [
     ),
     (
         "huge cache name",
-        lambda s, k: api_key_request(s, explicit(cache_grant(name="c" * 100_000))),
+        lambda s, k: api_key_request(s, explicit(cache_grant(cache="c" * 100_000))),
         "cache_name: 100000 long",
     ),
     ("huge token id", lambda s, k: api_key_request(s, explicit(cache_grant()), token_id="t" * 100_000), "token_id:"),
@@ -230,12 +209,12 @@ MALFORMED: list[tuple[str, Callable[[str, str], Any], str]] = [
     ),
     (
         "topic permit none",
-        lambda s, k: api_key_request(s, explicit(topic_grant(role=pm.TopicPermitNone))),
+        lambda s, k: api_key_request(s, explicit(topic_grant(pm.TopicPermitNone, "c", "t"))),
         "topic_permissions.role: TopicPermitNone is not supported",
     ),
     (
         "unknown topic role",
-        lambda s, k: api_key_request(s, explicit(topic_grant(role=9))),
+        lambda s, k: api_key_request(s, explicit(topic_grant(9, "c", "t"))),
         "topic_permissions.role: unknown value 9",
     ),
     (
@@ -383,10 +362,10 @@ FORGED = "eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJ4In0.c2lnbmF0dXJl"
         ("forged", explicit(cache_grant(role=pm.CachePermitNone)), grpc.StatusCode.INVALID_ARGUMENT),
         ("forged", None, grpc.StatusCode.INVALID_ARGUMENT),
         # Then the credential, before the request's rules.
-        ("forged", explicit(cache_grant(name="")), grpc.StatusCode.UNAUTHENTICATED),
+        ("forged", explicit(cache_grant(cache="")), grpc.StatusCode.UNAUTHENTICATED),
         # Then the request's rules, before the caller's right to mint.
-        ("explicit key", explicit(cache_grant(name="")), grpc.StatusCode.INVALID_ARGUMENT),
-        ("explicit key", explicit(cache_grant(name="c")), grpc.StatusCode.PERMISSION_DENIED),
+        ("explicit key", explicit(cache_grant(cache="")), grpc.StatusCode.INVALID_ARGUMENT),
+        ("explicit key", explicit(cache_grant(cache="c")), grpc.StatusCode.PERMISSION_DENIED),
     ],
 )
 def test_checks_run_in_the_documented_order(

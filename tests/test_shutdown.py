@@ -12,7 +12,8 @@ from momento_wire_types import auth_pb2_grpc, token_pb2_grpc
 
 from emulator import remote_control
 from emulator.server import DEFAULT_GRACE_SECONDS
-from tests.hostile import CliProcess, api_key_request, disposable_request, refresh_request
+from tests.helpers import EmulatorProcess
+from tests.hostile import api_key_request, disposable_request, refresh_request
 
 CALL_DEADLINE = 15.0  # longer than the grace period: a call that hits it was left hanging
 SLOW_CALL = 1.0  # an injected delay, so some calls are surely in flight when the signal lands
@@ -52,8 +53,9 @@ def test_sigterm_under_load_exits_cleanly_and_keeps_every_issued_key(tmp_path: P
     """SIGTERM mid-load: exit 0 within the grace period, in-flight calls complete, the rest are
     UNAVAILABLE (none hang), and after a restart on the same --state-file every issued key works."""
     state_file = tmp_path / "state.json"
-    emulator = CliProcess(tmp_path, ["--state-file", str(state_file)], name="first").start()
+    emulator = EmulatorProcess(tmp_path, "--port", "0", "--state-file", str(state_file), name="first")
     try:
+        emulator.wait_ready()
         session = emulator.ready["session_token"]
         with remote_control(emulator.target) as control:
             control.add_fault("GenerateDisposableToken", "OK", delay=SLOW_CALL)
@@ -65,7 +67,8 @@ def test_sigterm_under_load_exits_cleanly_and_keeps_every_issued_key(tmp_path: P
             thread.start()
         time.sleep(1.5)  # wall time for the load to build up (the emulator clock is not involved)
         signalled = time.monotonic()
-        code, took = emulator.terminate(timeout=DEFAULT_GRACE_SECONDS + 10)
+        code = emulator.terminate(timeout=DEFAULT_GRACE_SECONDS + 10)
+        took = time.monotonic() - signalled
         stop.set()
         for thread in threads:
             thread.join(CALL_DEADLINE + 5)
@@ -87,7 +90,7 @@ def test_sigterm_under_load_exits_cleanly_and_keeps_every_issued_key(tmp_path: P
     assert in_flight, "no call was in flight when the signal landed, so the test proved nothing about them"
     assert state_file.exists()
 
-    with CliProcess(tmp_path, ["--state-file", str(state_file)], name="second") as restarted:
+    with EmulatorProcess(tmp_path, "--port", "0", "--state-file", str(state_file), name="second") as restarted:
         with grpc.insecure_channel(restarted.target) as channel:
             auth = auth_pb2_grpc.AuthStub(channel)
             for outcome in issued:
