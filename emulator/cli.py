@@ -20,7 +20,7 @@ from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL
 from emulator.core.errors import InvalidArgument
 from emulator.core.faults import MAX_COUNT
 from emulator.process import fail, serve, write_atomically
-from emulator.server import ADMIN_TOKEN_RULE, usable_as_admin_token
+from emulator.services.rpc import ADMIN_TOKEN_RULE, usable_as_admin_token
 
 if TYPE_CHECKING:
     from emulator.control import RemoteControl

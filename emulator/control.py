@@ -9,6 +9,7 @@ calls a running emulator's admin API over gRPC. Both return the same values and 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,8 +22,9 @@ from emulator._generated import admin_pb2 as pb
 from emulator.core.clock import epoch_of, from_epoch
 from emulator.core.emulator import Emulator
 from emulator.core.errors import EmulatorError
+from emulator.core.faults import MAX_COUNT
 from emulator.services.admin import AdminService
-from emulator.services.rpc import ADMIN_TOKEN_HEADER
+from emulator.services.rpc import ADMIN_TOKEN_HEADER, ADMIN_TOKEN_RULE, usable_as_admin_token
 from emulator.services.status import status_of
 
 Transport = Callable[[str, Message, type[Message]], Any]
@@ -72,12 +74,11 @@ class Control:
         elif isinstance(instant, str):
             request = pb.SetClockRequest(time=instant)
         else:
-            request = pb.SetClockRequest(epoch_seconds=float(instant))
+            request = pb.SetClockRequest(epoch_seconds=_number("instant", instant))
         return _instant(self._call("SetClock", request, pb.ClockState))
 
     def advance(self, seconds: float | timedelta) -> datetime:
-        if isinstance(seconds, timedelta):
-            seconds = seconds.total_seconds()
+        seconds = seconds.total_seconds() if isinstance(seconds, timedelta) else _number("seconds", seconds)
         return _instant(self._call("AdvanceClock", pb.AdvanceClockRequest(seconds=seconds), pb.ClockState))
 
     def set_clock_mode(self, mode: str) -> datetime:
@@ -101,15 +102,17 @@ class Control:
 
     # keys
     def keys(self, include_inactive: bool = False) -> list[dict[str, Any]]:
+        if not isinstance(include_inactive, bool):
+            raise ControlError("INVALID_ARGUMENT", f"include_inactive: {include_inactive!r} is not True or False")
         response = self._call("ListKeys", pb.ListKeysRequest(include_inactive=include_inactive), pb.ListKeysResponse)
         return [_key(k) for k in response.keys]
 
     def describe_key(self, key: str) -> dict[str, Any]:
         """A key id, a raw key or its base64 form -> what the emulator holds about it."""
-        return _key(self._call("DescribeKey", pb.KeyRequest(key=key), pb.KeyInfo))
+        return _key(self._call("DescribeKey", pb.KeyRequest(key=_text("key", key)), pb.KeyInfo))
 
     def revoke_key(self, key: str) -> dict[str, Any]:
-        return _key(self._call("RevokeKey", pb.KeyRequest(key=key), pb.KeyInfo))
+        return _key(self._call("RevokeKey", pb.KeyRequest(key=_text("key", key)), pb.KeyInfo))
 
     def authorize(
         self,
@@ -122,7 +125,9 @@ class Control:
         function: str | None = None,
     ) -> dict[str, Any]:
         """Would ``key`` be allowed ``action`` on ``cache`` (and item, topic or function)? See ``allowed``."""
-        request = pb.AuthorizeRequest(key=key, action=action, cache=cache)
+        request = pb.AuthorizeRequest(
+            key=_text("key", key), action=_text("action", action), cache=_text("cache", cache)
+        )
         if item is not None:
             request.item = item.encode() if isinstance(item, str) else item
         if topic is not None:
@@ -145,14 +150,11 @@ class Control:
         token_id: str = "",
     ) -> dict[str, Any]:
         """Make calls to ``method`` fail with ``code``, ``count`` times (``None``: until cleared)."""
-        if count is not None and count < 1:
-            raise ControlError(
-                "INVALID_ARGUMENT", f"count: {count} is not a positive whole number (None: until cleared)"
-            )
         methods = [method] if isinstance(method, str) else list(method)
         rule = pb.FaultRule(
-            methods=[m for m in methods if m], code=code, message=message, count=count or 0,
-            delay_seconds=delay, key_id=key_id, token_id=token_id,
+            methods=[_text("method", m) for m in methods if m], code=_text("code", code),
+            message=_text("message", message), count=0 if count is None else _whole("count", count, 1),
+            delay_seconds=_number("delay", delay), key_id=_text("key_id", key_id), token_id=_text("token_id", token_id),
         )  # fmt: skip
         return _rule(self._call("AddFault", rule, pb.FaultRule))
 
@@ -164,7 +166,7 @@ class Control:
 
     # journal
     def journal(self, method: str = "", limit: int = 0) -> list[dict[str, Any]]:
-        request = pb.GetJournalRequest(method=method, limit=limit)
+        request = pb.GetJournalRequest(method=_text("method", method), limit=_whole("limit", limit, 0))
         entries = self._call("GetJournal", request, pb.GetJournalResponse).entries
         return [_entry(e) for e in entries]
 
@@ -194,12 +196,17 @@ class RemoteControl(Control):
     """A :class:`Control` over a gRPC channel; close it (or use ``with``) when done."""
 
     def __init__(self, target: str, *, admin_token: str = "", timeout: float = 10.0) -> None:
+        if not isinstance(admin_token, str) or not usable_as_admin_token(admin_token):
+            raise ValueError(f"admin_token: {ADMIN_TOKEN_RULE}")
         self.target = target
+        self._closed = False
         # A full journal or a big state export can exceed grpc's default 4 MiB receive limit.
         self._channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", -1)])
         metadata = ((ADMIN_TOKEN_HEADER, admin_token),) if admin_token else ()
 
         def call(name: str, request: Message, response_type: type[Message]) -> Any:
+            if self._closed:
+                raise RuntimeError(f"this control of {target} is closed")
             stub: grpc.UnaryUnaryMultiCallable[Message, Message] = self._channel.unary_unary(
                 f"/{AdminService.SERVICE}/{name}",
                 request_serializer=lambda m: m.SerializeToString(),
@@ -213,6 +220,7 @@ class RemoteControl(Control):
         super().__init__(call)
 
     def close(self) -> None:
+        self._closed = True
         self._channel.close()
 
     def __enter__(self) -> RemoteControl:
@@ -220,6 +228,28 @@ class RemoteControl(Control):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _whole(name: str, value: object, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= MAX_COUNT:
+        raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a whole number from {least} to {MAX_COUNT}")
+    return value
+
+
+def _number(name: str, value: object) -> float:
+    try:
+        number = float(value) if not isinstance(value, bool) and isinstance(value, int | float) else math.nan
+    except OverflowError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a finite number")
+    return number
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a string")
+    return value
 
 
 def _plain(message: Message) -> dict[str, Any]:

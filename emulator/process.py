@@ -25,6 +25,7 @@ from emulator.logs import configure_logging
 from emulator.server import DEFAULT_GRACE_SECONDS, EmulatorServer, PortInUse
 
 log = logging.getLogger("emulator")
+_FLAGS = {"clock_mode": "clock"}  # settings whose flag has another name
 
 
 def fail(message: str, code: int = 1) -> int:
@@ -50,14 +51,18 @@ def serve(args: argparse.Namespace) -> int:
     configure_logging(args.log_format, args.log_level)
     if args.max_disposable_ttl < 1:
         return fail(f"--max-disposable-ttl: {args.max_disposable_ttl} is shorter than one second", 2)
-    settings = Settings(
-        endpoint=args.endpoint,
-        seed=args.seed,
-        start_time=args.start_time,  # argparse has converted flag and variable alike
-        clock_mode=ClockMode(args.clock),
-        max_disposable_ttl=int(args.max_disposable_ttl),
-        super_user_key=args.super_user_key,
-    )
+    try:
+        settings = Settings(
+            endpoint=args.endpoint,
+            seed=args.seed,
+            start_time=args.start_time,  # argparse has converted flag and variable alike
+            clock_mode=ClockMode(args.clock),
+            max_disposable_ttl=int(args.max_disposable_ttl),
+            super_user_key=args.super_user_key,
+        )
+    except InvalidArgument as error:  # named as the flag that gave it
+        setting, _, problem = error.message.partition(": ")
+        return fail(f"--{_FLAGS.get(setting, setting).replace('_', '-')}: {problem}", 2)
     if args.ready_file is not None:
         # A ready file left by an earlier run must not make anyone think this one is ready.
         try:

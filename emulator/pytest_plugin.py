@@ -111,10 +111,13 @@ class EmulatorSession:
 
     def prepare(self, overrides: Mapping[str, Any]) -> Bootstrap:
         """Fresh state (credentials, clock, faults, journal) under ``overrides`` of the settings."""
-        from emulator.core.clock import ClockMode, to_iso
+        from emulator.core.clock import check_instant, to_iso
+        from emulator.core.config import clock_mode_of
 
         start = _epoch(overrides["start_time"]) if "start_time" in overrides else None
-        mode = ClockMode(overrides["clock_mode"]) if "clock_mode" in overrides else None
+        if start is not None:
+            check_instant(start, "start_time")
+        mode = clock_mode_of(overrides["clock_mode"]) if "clock_mode" in overrides else None
         if self.server is not None and self._base is not None:
             changes = {k: v for k, v in overrides.items() if k not in ("start_time", "clock_mode")}
             if start is not None:
@@ -203,12 +206,25 @@ def momento_emulator(
         "max_disposable_ttl": momento_emulator_max_disposable_ttl,
     }
     for marker in reversed(list(request.node.iter_markers(MARKER))):  # the closest marker applies last
-        if marker.args or set(marker.kwargs) - set(SETTING_NAMES):
-            pytest.fail(f"@pytest.mark.{MARKER} takes only keywords among {', '.join(SETTING_NAMES)}", pytrace=False)
+        unknown = sorted(set(marker.kwargs) - set(SETTING_NAMES))
+        if marker.args or unknown:
+            what = f"not {', '.join(unknown)}" if unknown else "no positional arguments"
+            pytest.fail(
+                f"@pytest.mark.{MARKER} takes only keywords among {', '.join(SETTING_NAMES)} ({what})", pytrace=False
+            )
         values.update(marker.kwargs)
     overrides = {name: value for name, value in values.items() if value is not None}
     session = momento_emulator_session
-    session.prepare(overrides)
+    from emulator.core.errors import InvalidArgument
+
+    try:
+        session.prepare(overrides)
+    except (InvalidArgument, ValueError, TypeError) as error:
+        message = error.message if isinstance(error, InvalidArgument) else str(error)
+        pytest.fail(
+            f"momento_emulator settings (from the momento_emulator_* fixtures or @pytest.mark.{MARKER}): {message}",
+            pytrace=False,
+        )
     return MomentoEmulator(session.target, session.control, external=session.external)
 
 
@@ -226,9 +242,12 @@ def _external(target: str, admin_token: str) -> Iterator[EmulatorSession]:
 
 def _epoch(instant: float | str | datetime) -> float:
     from emulator.core.clock import epoch_of, parse_instant
+    from emulator.core.errors import InvalidArgument
 
     if isinstance(instant, datetime):
         return epoch_of(instant)
     if isinstance(instant, str):
         return parse_instant(instant, "start_time")
+    if isinstance(instant, bool) or not isinstance(instant, int | float):
+        raise InvalidArgument(f"start_time: {instant!r} is not epoch seconds, ISO 8601 text or a datetime")
     return float(instant)

@@ -24,7 +24,7 @@ from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
 from emulator.services.admin import AdminService
 from emulator.services.momento import AUTH_METHODS, TOKEN_METHODS
-from emulator.services.rpc import DECODE_ERRORS, Dispatcher, undecodable
+from emulator.services.rpc import ADMIN_TOKEN_RULE, DECODE_ERRORS, Dispatcher, undecodable, usable_as_admin_token
 
 if TYPE_CHECKING:
     from emulator.control import Bootstrap, Control
@@ -32,14 +32,6 @@ if TYPE_CHECKING:
 MAX_MESSAGE_BYTES = 1024 * 1024  # larger requests get RESOURCE_EXHAUSTED from grpc itself
 DEFAULT_GRACE_SECONDS = 5.0
 SERVICE_NAMES = ("auth.Auth", "token.Token", AdminService.SERVICE)
-
-
-ADMIN_TOKEN_RULE = "must be printable ASCII without spaces, to travel in a gRPC header"
-
-
-def usable_as_admin_token(token: str) -> bool:
-    """Whether every gRPC client can send ``token`` as a header value ("" means no token)."""
-    return all("!" <= char <= "~" for char in token)
 
 
 class PortInUse(OSError):
@@ -58,14 +50,19 @@ class EmulatorServer:
         admin_token: str = "",
         state_document: dict[str, Any] | None = None,
     ) -> None:
+        if settings is not None and not isinstance(settings, Settings):
+            raise TypeError(f"settings: expected emulator.Settings, got {type(settings).__name__}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port: {port!r} is not a port number from 0 to 65535")
+        if not isinstance(admin_token, str) or not usable_as_admin_token(admin_token):
+            raise ValueError(f"admin_token: {ADMIN_TOKEN_RULE}")
         self.host = host
         self.port = port
         self._settings = settings or Settings()
-        if not usable_as_admin_token(admin_token):
-            raise ValueError(f"admin_token: {ADMIN_TOKEN_RULE}")
         self._admin_token = admin_token
         self._state_document = state_document
         self._server: grpc.aio.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._health: health.aio.HealthServicer | None = None
         self.emulator: Emulator | None = None
         self._control: Control | None = None
@@ -92,6 +89,8 @@ class EmulatorServer:
         return self.control.bootstrap()
 
     async def start(self) -> None:
+        if self._server is not None:
+            raise RuntimeError(f"the emulator on {self.target} is already started")
         server = grpc.aio.server(
             options=[
                 ("grpc.so_reuseport", 0),
@@ -106,19 +105,21 @@ class EmulatorServer:
         if not settings.endpoint:
             settings = replace(settings, endpoint=self.target)
         try:
-            self.emulator = Emulator(settings)
+            emulator = Emulator(settings)
             if self._state_document is not None:
-                self._load(self._state_document)
+                self._load(emulator, self._state_document)
         except BaseException:
-            await server.stop(None)  # release the port
+            # grpc keeps a bound port open until the server has started: start it to let it go.
+            await server.start()
+            await server.stop(None)
             raise
-        self._control = None
-        dispatcher = Dispatcher(self.emulator, self._admin_token)
+        self.emulator, self._control = emulator, None
+        dispatcher = Dispatcher(emulator, self._admin_token)
         server.add_generic_rpc_handlers(
             (
                 dispatcher.service("auth.Auth", AUTH_METHODS),
                 dispatcher.service("token.Token", TOKEN_METHODS),
-                dispatcher.service(AdminService.SERVICE, AdminService(self.emulator).methods()),
+                dispatcher.service(AdminService.SERVICE, AdminService(emulator).methods()),
             )
         )
         self._health = health.aio.HealthServicer()
@@ -130,12 +131,12 @@ class EmulatorServer:
         await server.start()
         for name in ("", *SERVICE_NAMES):
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        self._server = server
+        self._server, self._loop = server, asyncio.get_running_loop()
 
-    def _load(self, document: dict[str, Any]) -> None:
-        assert self.emulator is not None
+    @staticmethod
+    def _load(emulator: Emulator, document: dict[str, Any]) -> None:
         try:
-            self.emulator.load(document)
+            emulator.load(document)
         except InvalidArgument as error:
             raise InvalidArgument(f"state document: {error.message}") from None
 
@@ -143,6 +144,8 @@ class EmulatorServer:
         """Stop accepting calls; in-flight calls get ``grace`` seconds to finish."""
         if self._server is None:
             return
+        if asyncio.get_running_loop() is not self._loop:
+            raise RuntimeError("stop the emulator on the event loop that started it")
         server, self._server = self._server, None
         if self._health is not None:
             await self._health.enter_graceful_shutdown()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +20,7 @@ from momento.utilities import ExpiresIn
 
 import emulator
 from emulator import ControlError, EmulatorServer, Settings, ThreadedEmulatorServer, credential_provider, remote_control
+from emulator.core.errors import InvalidArgument
 
 START = 1893456000.0  # 2030-01-01T00:00:00Z
 SCOPE = DisposableTokenScopes.cache_read_only("c")
@@ -126,3 +129,81 @@ def test_a_naive_datetime_is_utc_whatever_the_host_time_zone(monkeypatch: pytest
         monkeypatch.undo()
         time.tzset()
     assert now == datetime(2031, 1, 1, tzinfo=UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.asyncio
+async def test_a_failed_start_releases_its_port() -> None:
+    port = _free_port()
+    refused = EmulatorServer(Settings(start_time=1893456000), port=port, state_document={"version": 999})
+    with pytest.raises(InvalidArgument, match="state document"):
+        await refused.start()
+    async with EmulatorServer(Settings(start_time=1893456000), port=port) as server:
+        assert server.port == port
+
+
+@pytest.mark.asyncio
+async def test_starting_twice_is_an_error_and_stopping_on_another_loop_too() -> None:
+    async with EmulatorServer(Settings(start_time=1893456000)) as server:
+        with pytest.raises(RuntimeError, match="already started"):
+            await server.start()
+
+        def stop_elsewhere() -> None:
+            asyncio.run(server.stop())
+
+        with pytest.raises(RuntimeError, match="event loop that started it"):
+            await asyncio.to_thread(stop_elsewhere)
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"port": 70000}, "port"),
+        ({"port": -1}, "port"),
+        ({"port": True}, "port"),
+        ({"admin_token": None}, "admin_token"),
+    ],
+)
+def test_server_options_are_checked_up_front(options: dict[str, Any], named: str) -> None:
+    with pytest.raises(ValueError, match=f"^{named}: "):
+        EmulatorServer(**options)
+
+
+def test_settings_must_be_settings() -> None:
+    with pytest.raises(TypeError, match="settings: expected emulator.Settings"):
+        EmulatorServer({"start_time": 0})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda c: c.journal(limit=-1), "limit"),
+        (lambda c: c.add_fault("Login", count=2**40), "count"),
+        (lambda c: c.add_fault("Login", count=1.5), "count"),
+        (lambda c: c.describe_key(123), "key"),
+        (lambda c: c.keys("no"), "include_inactive"),
+        (lambda c: c.advance("10"), "seconds"),
+        (lambda c: c.advance(None), "seconds"),
+        (lambda c: c.set_time(None), "instant"),
+        (lambda c: c.set_time(10**400), "instant"),
+    ],
+)
+def test_control_arguments_of_the_wrong_type_or_range_are_named(call: Any, named: str) -> None:
+    with ThreadedEmulatorServer(Settings(start_time=1893456000)) as server, pytest.raises(ControlError) as refused:
+        call(server.control)
+    assert refused.value.code == "INVALID_ARGUMENT" and refused.value.message.startswith(f"{named}: ")
+
+
+def test_a_remote_control_checks_its_token_and_refuses_use_after_close() -> None:
+    with pytest.raises(ValueError, match="admin_token"):
+        remote_control("127.0.0.1:1", admin_token="a\nb")
+    with ThreadedEmulatorServer(Settings(start_time=1893456000)) as server:
+        control = remote_control(server.target)
+        control.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            control.clock()

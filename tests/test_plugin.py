@@ -163,6 +163,41 @@ def test_unknown_marker_keyword(momento_emulator):
     assert first == second
 
 
+def test_bad_settings_fail_the_test_in_one_line_naming_the_setting(pytester: pytest.Pytester) -> None:
+    """Clock modes are read in any case; a bad value is a plain failure, not a traceback into the plugin."""
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.momento_emulator(clock_mode="System")
+        def test_any_case(momento_emulator):
+            assert momento_emulator.control.clock_mode() == "system"
+
+        @pytest.mark.momento_emulator(clock_mode="sundial")
+        def test_bad_mode(momento_emulator):
+            pass
+
+        @pytest.mark.momento_emulator(start_time=[1])
+        def test_bad_start(momento_emulator):
+            pass
+
+        @pytest.mark.momento_emulator(max_disposable_ttl=0)
+        def test_bad_ttl(momento_emulator):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*momento_emulator settings (from the momento_emulator_* fixtures or *): clock_mode: 'sundial' is not *",
+            "*momento_emulator settings (*): start_time: [[]1[]] is not epoch seconds*",
+            "*momento_emulator settings (*): max_disposable_ttl: 0 is not a whole number from 1 to *",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str() and "enum.py" not in result.stdout.str()
+
+
 def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
     """``--strict-markers`` accepts the marker, and ``--markers`` documents it."""
     pytester.makepyfile(

@@ -310,7 +310,7 @@ def test_an_explicit_key_may_not_mint(
         lambda: token_stub.GenerateDisposableToken(disposable_request(key, explicit(cache_grant())))
     )
     assert code is grpc.StatusCode.PERMISSION_DENIED
-    assert "Insufficient permissions" in details
+    assert details == "Insufficient permissions: an API key with explicit permissions cannot mint a disposable token"
 
 
 def test_oversized_messages_are_resource_exhausted(auth_stub: auth_pb2_grpc.AuthStub) -> None:

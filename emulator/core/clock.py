@@ -58,10 +58,10 @@ def epoch_of(moment: datetime) -> float:
     return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def _check_range(instant: float) -> None:
+def check_instant(instant: float, field: str = "time") -> None:
     if not 0 <= instant <= MAX_INSTANT:
         raise InvalidArgument(
-            f"time: {instant} is outside the range the emulator supports (1970 to {to_iso(MAX_INSTANT)})"
+            f"{field}: {instant} is outside the range the emulator supports (1970 to {to_iso(MAX_INSTANT)})"
         )
 
 
@@ -99,7 +99,7 @@ class Clock:
 
     def set(self, instant: float) -> float:
         """Move to ``instant``; refuse to go backwards."""
-        _check_range(instant)
+        check_instant(instant)
         with self._lock:
             current = self._now()
             if instant < current:
@@ -127,7 +127,7 @@ class Clock:
             self._mode = mode
 
     def _jump(self, instant: float) -> None:
-        _check_range(instant)
+        check_instant(instant)
         self._frozen = instant
         self._offset = instant - wall_time()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emulator.core.clock import ClockMode
+from emulator.core.clock import ClockMode, check_instant
 from emulator.core.errors import InvalidArgument
 
 DEFAULT_MAX_DISPOSABLE_TTL = 3600  # our rule: one hour, as Momento documents
@@ -28,11 +28,36 @@ class Settings:
     super_user_key: str = ""  # a fixed super-user key value (raw or base64), e.g. for CI configs
 
     def __post_init__(self) -> None:
-        for name, least in _LEAST.items():
+        for name, (least, most) in _RANGES.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise InvalidArgument(f"{name}: {value!r} is not a whole number of at least {least}")
+            if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+                raise InvalidArgument(f"{name}: {value!r} is not a whole number from {least} to {most}")
+        start = self.start_time
+        if start is not None and (isinstance(start, bool) or not isinstance(start, int | float)):
+            raise InvalidArgument(f"start_time: {start!r} is not epoch seconds (a number) or None")
+        if start is not None:
+            check_instant(start, "start_time")
+        object.__setattr__(self, "clock_mode", clock_mode_of(self.clock_mode))
+        for name in ("endpoint", "super_user_key"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidArgument(f"{name}: {getattr(self, name)!r} is not a string")
+        if self.seed is not None and not isinstance(self.seed, str):
+            raise InvalidArgument(f"seed: {self.seed!r} is not a string or None")
 
 
-# The smallest value each whole-number setting may take.
-_LEAST = {"max_disposable_ttl": 1, "login_ttl": 1, "expired_retention": 0, "journal_size": 1}
+# The range of each whole-number setting: lifetimes travel as 32-bit seconds.
+_RANGES = {
+    "max_disposable_ttl": (1, 2**32 - 1),
+    "login_ttl": (1, 2**32 - 1),
+    "expired_retention": (0, 2**32 - 1),
+    "journal_size": (1, 10_000_000),
+}
+
+
+def clock_mode_of(value: object) -> ClockMode:
+    """A clock mode from its name in any case ("manual", "System") or the enum itself."""
+    try:
+        return ClockMode(str(value).lower())
+    except ValueError:
+        modes = " or ".join(m.value for m in ClockMode)
+        raise InvalidArgument(f"clock_mode: {value!r} is not {modes}") from None

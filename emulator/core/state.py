@@ -307,7 +307,8 @@ def _may_mint(caller: Credential, permissions: Permissions, what: str) -> None:
         if permissions.super_user:
             raise PermissionDenied("a super-user API key cannot mint super-user keys; use a session token")
         return
-    raise PermissionDenied(f"a {caller.kind.value.replace('_', ' ')} with explicit permissions cannot mint {what}")
+    who = "an API key" if caller.kind is Kind.API_KEY else "a disposable token"
+    raise PermissionDenied(f"{who} with explicit permissions cannot mint {what}")
 
 
 def _check_text(value: str, field: str, limit: int) -> None:

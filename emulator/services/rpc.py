@@ -26,6 +26,7 @@ from emulator.services.status import code_named, status_of
 log = logging.getLogger("emulator.rpc")
 
 ADMIN_TOKEN_HEADER = "x-emulator-admin-token"
+ADMIN_TOKEN_RULE = "must be printable ASCII without spaces, to travel in a gRPC header"
 # Requests larger than this are journaled as their size only, so the journal's memory stays bounded.
 MAX_JOURNALED_REQUEST_BYTES = 16 * 1024
 # Status details travel percent-encoded in a header that grpc limits to 8 KiB with the others.
@@ -48,6 +49,11 @@ class Method:
     @property
     def name(self) -> str:
         return self.path.rsplit("/", 1)[1]
+
+
+def usable_as_admin_token(token: str) -> bool:
+    """Whether every gRPC client can send ``token`` as a header value ("" means no token)."""
+    return all("!" <= char <= "~" for char in token)
 
 
 class InjectedFault(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from emulator.core.clock import ClockMode
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
@@ -46,3 +47,26 @@ def test_a_reset_refused_by_its_settings_changes_nothing() -> None:
     with pytest.raises(InvalidArgument, match="super_user_key"):
         emulator.reset(Settings(start_time=START, super_user_key="   "))
     assert emulator.state is state and emulator.settings is settings
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"clock_mode": "bogus"}, "clock_mode"),
+        ({"start_time": "2030-01-01T00:00:00Z"}, "start_time"),
+        ({"start_time": True}, "start_time"),
+        ({"start_time": -5}, "start_time"),
+        ({"login_ttl": 2**32}, "login_ttl"),
+        ({"journal_size": 10**30}, "journal_size"),
+        ({"seed": 42}, "seed"),
+        ({"endpoint": None}, "endpoint"),
+    ],
+)
+def test_settings_of_the_wrong_type_or_range_are_refused_naming_them(changes: dict[str, object], named: str) -> None:
+    with pytest.raises(InvalidArgument, match=f"^{named}: "):
+        Settings(**changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("given", "mode"), [("manual", ClockMode.MANUAL), ("System", ClockMode.SYSTEM)])
+def test_a_clock_mode_may_be_given_by_name(given: str, mode: ClockMode) -> None:
+    assert Settings(clock_mode=given).clock_mode is mode  # type: ignore[arg-type]
