@@ -22,6 +22,7 @@ from emulator.core.config import Settings
 from emulator.core.errors import InvalidArgument
 from emulator.core.keys import wrap
 from emulator.logs import configure_logging
+from emulator.sdk import split_target
 from emulator.server import DEFAULT_GRACE_SECONDS, EmulatorServer, PortInUse
 
 log = logging.getLogger("emulator")
@@ -151,15 +152,12 @@ async def _serve(server: EmulatorServer, args: argparse.Namespace) -> int:
 
 def banner(ready: dict[str, Any], args: argparse.Namespace) -> str:
     target = ready["target"]
+    host = split_target(target)[0]
     return f"""momento-auth-emulator ready on {target} (clock: {args.clock}; Ctrl-C stops)
   MOMENTO_API_KEY (super-user key): {ready["api_key"]}
   session token:                    {ready["session_token"]}
-  Python SDK:  dataclasses.replace(CredentialProvider.from_string(KEY), control_endpoint="{server_host(target)}",
-                 cache_endpoint="{server_host(target)}", token_endpoint="{server_host(target)}", port={ready["port"]})
+  Python SDK:  dataclasses.replace(CredentialProvider.from_string(KEY), control_endpoint="{host}",
+                 cache_endpoint="{host}", token_endpoint="{host}", port={ready["port"]})
   Node SDK:    CredentialProvider.fromString({{authToken: KEY, endpointOverrides: {{controlEndpoint: "{target}",
                  cacheEndpoint: "{target}", tokenEndpoint: "{target}", secureConnection: false}}}})
   Control:     momento-auth-emulator clock advance 1h --target {target}"""
-
-
-def server_host(target: str) -> str:
-    return target.rsplit(":", 1)[0]

@@ -63,11 +63,15 @@ class MomentoEmulator:
 
     @property
     def host(self) -> str:
-        return self.target.rpartition(":")[0]
+        from emulator.sdk import split_target
+
+        return split_target(self.target)[0]
 
     @property
     def port(self) -> int:
-        return int(self.target.rpartition(":")[2])
+        from emulator.sdk import split_target
+
+        return split_target(self.target)[1]
 
     @property
     def bootstrap(self) -> Bootstrap:

@@ -68,10 +68,16 @@ def _key(emulator: Reachable | str, key: str | None) -> str:
     return emulator.control.bootstrap().api_key
 
 
-def _split(target: str) -> tuple[str, int]:
+def split_target(target: str) -> tuple[str, int]:
+    """``"host:port"`` (an IPv6 host in brackets) -> ``(host, port)``."""
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():
         raise ValueError(f"{target!r} is not host:port")
-    if int(port) == 443:
-        raise ValueError("port 443 makes the Python SDK use TLS; the emulator serves plaintext")
     return host, int(port)
+
+
+def _split(target: str) -> tuple[str, int]:
+    host, port = split_target(target)
+    if port == 443:
+        raise ValueError("port 443 makes the Python SDK use TLS; the emulator serves plaintext")
+    return host, port
