@@ -9,8 +9,30 @@ from typing import Any
 
 import pytest
 from momento import AuthClient, AuthClientAsync, CredentialProvider
-from momento.auth.access_control.disposable_token_scope import DisposableTokenProps, DisposableTokenScope
+from momento.auth.access_control.disposable_token_scope import (
+    AllCacheItems,
+    CacheItemKey,
+    CacheItemKeyPrefix,
+    CacheItemSelector,
+    DisposableTokenCachePermission,
+    DisposableTokenCachePermissions,
+    DisposableTokenProps,
+    DisposableTokenScope,
+)
 from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes as Scopes
+from momento.auth.access_control.permission_scope import (
+    AllCaches,
+    AllTopics,
+    CacheName,
+    CachePermission,
+    CacheRole,
+    CacheSelector,
+    Permissions,
+    TopicName,
+    TopicPermission,
+    TopicRole,
+    TopicSelector,
+)
 from momento.config.auth_configurations import AuthConfigurations
 from momento.errors import MomentoErrorCode
 from momento.responses.auth.generate_disposable_token import GenerateDisposableToken
@@ -216,3 +238,101 @@ def test_an_injected_fault_reaches_the_sdk_then_stops(server: ThreadedEmulatorSe
     assert error_code(first) is MomentoErrorCode.SERVER_UNAVAILABLE
     second = generate(server, control.bootstrap().api_key, Scopes.cache_read_only("c"), ExpiresIn.seconds(60))
     assert isinstance(second, GenerateDisposableToken.Success)
+
+
+# topic role -> (the role the emulator records, topic actions it allows, topic actions it denies)
+TOPIC_ROLES = {
+    TopicRole.PUBLISH_SUBSCRIBE: ("topic-publish-subscribe", ["publish", "subscribe"], []),
+    TopicRole.SUBSCRIBE_ONLY: ("topic-subscribe-only", ["subscribe"], ["publish"]),
+    TopicRole.PUBLISH_ONLY: ("topic-publish-only", ["publish"], ["subscribe"]),
+}
+
+
+@pytest.mark.parametrize("role", list(TopicRole))
+def test_permissions_mixing_cache_and_topic_grants_each_topic_role(
+    server: ThreadedEmulatorServer, control: Control, role: TopicRole
+) -> None:
+    scope = DisposableTokenScope(
+        Permissions(
+            [
+                CachePermission(CacheSelector(CacheName("c")), CacheRole.READ_ONLY),
+                CachePermission(CacheSelector("d"), CacheRole.WRITE_ONLY),
+                TopicPermission(role, CacheSelector("c"), TopicSelector(TopicName("t"))),
+                TopicPermission(role, CacheSelector("d"), TopicSelector(AllTopics())),
+            ]
+        )
+    )
+    response = generate(server, control.bootstrap().api_key, scope, ExpiresIn.minutes(5))
+    assert isinstance(response, GenerateDisposableToken.Success), response
+    recorded, allowed, denied = TOPIC_ROLES[role]
+    permissions = control.describe_key(response.auth_token)["permissions"]
+    assert [p["role"] for p in permissions] == ["cache-read-only", "cache-write-only", recorded, recorded]
+    assert_scope(
+        control,
+        response.auth_token,
+        [("get", "c", {"item": "k"}), ("set", "d", {"item": "k"})]
+        + [(action, "c", {"topic": "t"}) for action in allowed]
+        + [(action, "d", {"topic": "any"}) for action in allowed],
+        [("set", "c", {"item": "k"}), ("get", "d", {"item": "k"}), ("get", "other", {"item": "k"})]
+        + [(action, "c", {"topic": "t"}) for action in denied]
+        + [(action, "d", {"topic": "any"}) for action in denied]
+        + [(action, "c", {"topic": "u"}) for action in allowed]
+        + [(action, "other", {"topic": "t"}) for action in allowed],
+    )
+
+
+def item_permission(
+    role: CacheRole, cache: str | AllCaches, item: CacheItemKey | CacheItemKeyPrefix | AllCacheItems
+) -> DisposableTokenCachePermission:
+    return DisposableTokenCachePermission(
+        cache_selector=CacheSelector(cache), role=role, cache_item_selector=CacheItemSelector(item)
+    )
+
+
+# item selector -> (permission, recorded text, [allowed], [denied])
+ITEM_SELECTORS: dict[str, tuple[DisposableTokenCachePermission, str, list[Check], list[Check]]] = {
+    "key": (
+        item_permission(CacheRole.READ_WRITE, "c", CacheItemKey("config")),
+        "cache-read-write on cache 'c', item 'config'",
+        [("get", "c", {"item": "config"}), ("set-if-not-exists", "c", {"item": "config"})],
+        [("get", "c", {"item": "config2"}), ("get", "c", {"item": "conf"}), ("get", "d", {"item": "config"})],
+    ),
+    "key_prefix": (
+        item_permission(CacheRole.READ_ONLY, "c", CacheItemKeyPrefix("user:")),
+        "cache-read-only on cache 'c', items with prefix 'user:'",
+        [("get", "c", {"item": "user:1"}), ("get", "c", {"item": "user:"})],
+        [("set", "c", {"item": "user:1"}), ("get", "c", {"item": "admin:1"}), ("get", "d", {"item": "user:1"})],
+    ),
+    "all_items": (
+        item_permission(CacheRole.WRITE_ONLY, AllCaches(), AllCacheItems()),
+        "cache-write-only on all caches, all items",
+        [("set", "c", {"item": "any"}), ("delete", "d", {"item": "other"})],
+        [("get", "c", {"item": "any"}), ("increment", "d", {"item": "n"})],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ITEM_SELECTORS))
+def test_disposable_token_cache_permissions_with_each_item_selector(
+    server: ThreadedEmulatorServer, control: Control, name: str
+) -> None:
+    permission, text, allowed, denied = ITEM_SELECTORS[name]
+    scope = DisposableTokenScope(DisposableTokenCachePermissions([permission]))
+    response = generate(server, control.bootstrap().api_key, scope, ExpiresIn.minutes(5))
+    assert isinstance(response, GenerateDisposableToken.Success), response
+    assert control.describe_key(response.auth_token)["permissions_text"] == text
+    assert_scope(control, response.auth_token, allowed, denied)
+
+
+def test_a_token_id_of_64_characters_is_accepted_and_65_refused(
+    server: ThreadedEmulatorServer, control: Control
+) -> None:
+    scope, key = Scopes.cache_read_only("c"), control.bootstrap().api_key
+    accepted = generate(server, key, scope, ExpiresIn.seconds(60), token_id="x" * 64)
+    assert isinstance(accepted, GenerateDisposableToken.Success), accepted
+    assert control.describe_key(accepted.auth_token)["token_id"] == "x" * 64
+    refused = generate(server, key, scope, ExpiresIn.seconds(60), token_id="x" * 65)
+    assert error_code(refused) is MomentoErrorCode.INVALID_ARGUMENT_ERROR
+    # The SDK sent it: the emulator refused it and journaled the call.
+    assert "token_id: 65 characters" in str(refused.inner_exception.transport_details)
+    assert [entry["code"] for entry in control.journal("GenerateDisposableToken")] == ["OK", "INVALID_ARGUMENT"]
