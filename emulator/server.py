@@ -279,11 +279,21 @@ class ThreadedEmulatorServer:
                 return
             started.set_result(None)
 
+        # Whether the thread goes on serving is decided once, under this lock: the caller may give
+        # up waiting (a timeout) at the very moment the start completes.
+        decision = threading.Lock()
+        abandoned = serving = False
+
         def run() -> None:
+            nonlocal serving
             asyncio.set_event_loop(loop)
             loop.run_until_complete(boot())
-            if started.exception() is None:
+            with decision:
+                serving = started.exception() is None and not abandoned
+            if serving:
                 loop.run_forever()
+            elif started.exception() is None:  # the caller gave up: stop what the late start started
+                loop.run_until_complete(self.server.stop(None))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
@@ -293,7 +303,13 @@ class ThreadedEmulatorServer:
         self._thread = threading.Thread(target=run, name="momento-auth-emulator", daemon=True)
         self._thread.start()
         if not ready.wait(timeout):
-            raise TimeoutError(f"the emulator did not start within {timeout} s")
+            with decision:
+                abandoned = True
+                give_back = serving
+            if give_back:  # it started just as the wait ended: stop it as usual
+                self.stop(None)
+            self._loop = self._thread = None
+            raise TimeoutError(f"the emulator did not start within {timeout} s; it is stopped")
         if started.exception() is not None:
             self._thread.join()
             self._thread = None

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -207,3 +208,26 @@ def test_a_remote_control_checks_its_token_and_refuses_use_after_close() -> None
         control.close()
         with pytest.raises(RuntimeError, match="closed"):
             control.clock()
+
+
+def test_a_start_that_times_out_leaves_nothing_serving() -> None:
+    port = _free_port()
+    server = ThreadedEmulatorServer(Settings(start_time=1893456000), port=port)
+    before = set(threading.enumerate())
+    with pytest.raises(TimeoutError, match="did not start within 0 s"):
+        server.start(timeout=0)
+    [thread] = [t for t in set(threading.enumerate()) - before if t.name == "momento-auth-emulator"]
+
+    def port_free() -> bool:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+            return True
+
+    # The late start is stopped on the server's own thread: wait (bounded) for it to finish.
+    deadline = time.monotonic() + 10
+    while not port_free() or thread.is_alive():
+        assert time.monotonic() < deadline, "the server still serves, or its thread lives, after its start timed out"
+        time.sleep(0.01)
