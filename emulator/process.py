@@ -72,6 +72,8 @@ def serve(args: argparse.Namespace) -> int:
             return fail(f"--ready-file {args.ready_file}: {error.strerror}", 2)
     document = None
     if args.state_file is not None and args.state_file.exists():
+        if not args.state_file.is_file():  # a FIFO or a device would hang or never end
+            return fail(f"--state-file {args.state_file}: not a regular file", 2)
         try:
             document = json.loads(args.state_file.read_text())
         except (OSError, ValueError, RecursionError) as error:
@@ -146,8 +148,14 @@ async def _serve(server: EmulatorServer, args: argparse.Namespace) -> int:
         return 0
     finally:
         if args.ready_file is not None:
-            with contextlib.suppress(OSError):
-                args.ready_file.unlink(missing_ok=True)
+            _remove_own_ready_file(args.ready_file)
+
+
+def _remove_own_ready_file(path: Path) -> None:
+    """Remove the ready file unless another emulator, started since on the same path, has replaced it."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
 
 
 def banner(ready: dict[str, Any], args: argparse.Namespace) -> str:

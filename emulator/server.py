@@ -29,7 +29,9 @@ from emulator.services.rpc import ADMIN_TOKEN_RULE, DECODE_ERRORS, Dispatcher, u
 if TYPE_CHECKING:
     from emulator.control import Bootstrap, Control
 
-MAX_MESSAGE_BYTES = 1024 * 1024  # larger requests get RESOURCE_EXHAUSTED from grpc itself
+# What grpc itself accepts: large enough for the state document of ~400k keys (ImportState);
+# Momento requests have their own, smaller limit (MAX_MOMENTO_REQUEST_BYTES in services/rpc.py).
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 DEFAULT_GRACE_SECONDS = 5.0
 SERVICE_NAMES = ("auth.Auth", "token.Token", AdminService.SERVICE)
 
@@ -63,6 +65,7 @@ class EmulatorServer:
         self._state_document = state_document
         self._server: grpc.aio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._dispatcher: Dispatcher | None = None
         self._health: health.aio.HealthServicer | None = None
         self.emulator: Emulator | None = None
         self._control: Control | None = None
@@ -114,7 +117,7 @@ class EmulatorServer:
             await server.stop(None)
             raise
         self.emulator, self._control = emulator, None
-        dispatcher = Dispatcher(emulator, self._admin_token)
+        self._dispatcher = dispatcher = Dispatcher(emulator, self._admin_token)
         server.add_generic_rpc_handlers(
             (
                 dispatcher.service("auth.Auth", AUTH_METHODS),
@@ -149,6 +152,8 @@ class EmulatorServer:
         server, self._server = self._server, None
         if self._health is not None:
             await self._health.enter_graceful_shutdown()
+        if self._dispatcher is not None:
+            self._dispatcher.cut_delays_short()  # in-flight calls held by a delay fault answer now
         await server.stop(grace)
 
     async def wait_for_termination(self) -> None:
@@ -240,6 +245,7 @@ class ThreadedEmulatorServer:
     def __init__(self, settings: Settings | None = None, **options: Any) -> None:
         self.server = EmulatorServer(settings, **options)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._dispatcher: Dispatcher | None = None
         self._thread: threading.Thread | None = None
 
     @property

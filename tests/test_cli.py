@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -479,8 +481,11 @@ def test_an_argument_that_is_not_utf8_is_a_one_line_error() -> None:
 def test_unusable_ready_and_state_files_are_one_line_errors(spawn: Spawn, tmp_path: Path) -> None:
     nested = tmp_path / "nested.json"
     nested.write_text("[" * 100_000)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
     cases = [
         (("--state-file", str(nested)), None, "not a readable JSON document"),
+        (("--state-file", str(fifo)), None, "not a regular file"),  # reading it would never end
         (("--ready-file", str(tmp_path)), tmp_path, "--ready-file"),  # a directory
         (("--ready-file", "/proc/no-such-dir/ready.json"), Path("/proc/no-such-dir/ready.json"), "--ready-file"),
     ]
@@ -508,3 +513,44 @@ def test_a_failed_export_leaves_no_copy_of_the_state_behind(spawn: Spawn, tmp_pa
     done = run_cli("export", str(target), "--target", emulator.target)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert list(tmp_path.glob(".taken*")) == []
+
+
+def test_stopping_leaves_the_ready_file_of_a_newer_emulator_on_the_same_path(spawn: Spawn, tmp_path: Path) -> None:
+    shared = tmp_path / "shared-ready.json"
+    older = spawn("--ready-file", str(shared), ready_file=shared)
+    newer = spawn("--ready-file", str(shared), ready=False, ready_file=shared)
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not (shared.exists() and f'"pid": {newer.process.pid}' in shared.read_text()):
+        assert time.monotonic() < deadline, "the newer emulator never wrote the shared ready file"
+        time.sleep(0.02)
+    assert older.terminate() == 0
+    assert json.loads(shared.read_text())["pid"] == newer.process.pid
+    assert newer.terminate() == 0
+    assert not shared.exists()
+
+
+def test_a_control_character_in_status_details_cannot_forge_a_log_line(spawn: Spawn) -> None:
+    emulator = spawn()
+    forged = "2030-01-01 00:00:00,000 INFO emulator.rpc: RevokeKey OK"
+    cli(emulator, "faults", "add", "--method", "Login", "--code", "UNAVAILABLE", "--message", f"down\n{forged}")
+    with grpc.insecure_channel(emulator.target) as channel, pytest.raises(grpc.RpcError):
+        list(auth_pb2_grpc.AuthStub(channel).Login(auth_pb2._LoginRequest(), timeout=10))
+    assert emulator.terminate() == 0
+    lines = emulator.stderr().splitlines()
+    assert not any(line.startswith(forged) for line in lines)
+    assert any(line.endswith(f"(down\\x0a{forged})") for line in lines), lines
+
+
+def test_ctrl_c_before_serve_handles_signals_is_exit_130_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import emulator.cli
+    from emulator.__main__ import run
+
+    def interrupted(argv: object = None) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(emulator.cli, "main", interrupted)
+    try:
+        assert run() == 130
+    finally:
+        gc.unfreeze()  # run() freezes what was imported, as it does for the real process
+        assert gc.isenabled()

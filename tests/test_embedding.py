@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from momento.utilities import ExpiresIn
 import emulator
 from emulator import ControlError, EmulatorServer, Settings, ThreadedEmulatorServer, credential_provider, remote_control
 from emulator.core.errors import InvalidArgument
+from emulator.core.permissions import Grant, Permissions, Role
 
 START = 1893456000.0  # 2030-01-01T00:00:00Z
 SCOPE = DisposableTokenScopes.cache_read_only("c")
@@ -132,6 +134,9 @@ def test_a_naive_datetime_is_utc_whatever_the_host_time_zone(monkeypatch: pytest
     assert now == datetime(2031, 1, 1, tzinfo=UTC)
 
 
+READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -231,3 +236,16 @@ def test_a_start_that_times_out_leaves_nothing_serving() -> None:
     while not port_free() or thread.is_alive():
         assert time.monotonic() < deadline, "the server still serves, or its thread lives, after its start timed out"
         time.sleep(0.01)
+
+
+def test_a_state_over_a_mebibyte_exports_and_imports_again() -> None:
+    with ThreadedEmulatorServer(Settings(start_time=1893456000)) as server:
+        state = server.emulator.state
+        for _ in range(3000):
+            state.generate_api_key(state.session_token, READ_WRITE, 3600)
+        with remote_control(server.target) as control:
+            document = control.export_state()
+            assert len(json.dumps(document)) > 1024 * 1024
+            control.reset()
+            control.import_state(document)
+            assert len(control.keys()) == 3002  # the bootstrap pair and the 3,000 keys

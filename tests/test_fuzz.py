@@ -25,7 +25,7 @@ from momento_wire_types import permissionmessages_pb2 as pm
 from emulator import Settings, ThreadedEmulatorServer, local_control, remote_control
 from emulator._generated import admin_pb2
 from emulator.core.authorization import ACTIONS
-from emulator.server import MAX_MESSAGE_BYTES
+from emulator.services.rpc import MAX_JOURNALED_REQUEST_BYTES, MAX_MOMENTO_REQUEST_BYTES
 from tests.helpers import PT, START
 from tests.hostile import (
     ADMIN_REQUESTS,
@@ -286,7 +286,7 @@ def test_wide_and_deep_messages_are_refused_without_a_crash(fuzz: Fuzz) -> None:
     wide = api_key_request(fuzz.credentials["session"])
     grant = PT(cache_permissions=PT.CachePermissions(role=pm.CacheReadOnly, all_caches=PT.All()))
     wide.permissions.explicit.permissions.extend([grant] * 50_000)
-    assert len(wide.SerializeToString()) < MAX_MESSAGE_BYTES
+    assert len(wide.SerializeToString()) < MAX_MOMENTO_REQUEST_BYTES
     code, details = fuzz.send(GENERATE_API_TOKEN, wide.SerializeToString())
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "at most 10" in details
 
@@ -298,7 +298,7 @@ def test_wide_and_deep_messages_are_refused_without_a_crash(fuzz: Fuzz) -> None:
 @pytest.mark.parametrize("path", ALL_PATHS)
 def test_oversized_messages_are_refused_with_resource_exhausted(fuzz: Fuzz, path: str) -> None:
     """A body over the 1 MiB limit is refused by the server, which keeps serving."""
-    body = b"\x1a\x80\x80\x50" + b"x" * (MAX_MESSAGE_BYTES + 100)
+    body = b"\x1a\x80\x80\x50" + b"x" * (MAX_MOMENTO_REQUEST_BYTES + 100)
     code, details = fuzz.send(path, body)
     assert code in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.INVALID_ARGUMENT), details
 
@@ -439,14 +439,16 @@ def test_huge_requests_do_not_make_the_journal_unreadable(fuzz: Fuzz) -> None:
     for _ in range(6):
         code, _ = fuzz.send(GENERATE_DISPOSABLE_TOKEN, request.SerializeToString())
         assert code == grpc.StatusCode.INVALID_ARGUMENT
-    request.token_id = "y" * 10_000  # small enough to be kept, long enough to be shortened
+    request.token_id = "y" * 3_000  # small enough to be kept, long enough to be shortened
     assert fuzz.send(GENERATE_DISPOSABLE_TOKEN, request.SerializeToString())[0] == grpc.StatusCode.INVALID_ARGUMENT
     with remote_control(fuzz.server.target) as control:
         entries = control.journal()
     assert len(entries) == 7
     assert all(len(json.dumps(entry)) < 4096 for entry in entries)
-    assert entries[0]["request"]["omitted"].endswith("-byte request; requests over 16384 bytes are not kept")
-    assert entries[-1]["request"]["token_id"].endswith("[10000 chars]")
+    assert entries[0]["request"]["omitted"].endswith(
+        f"-byte request; requests over {MAX_JOURNALED_REQUEST_BYTES} bytes are not kept"
+    )
+    assert entries[-1]["request"]["token_id"].endswith("[3000 chars]")
 
 
 def test_a_full_journal_of_wide_requests_is_readable_over_the_admin_api(fuzz: Fuzz) -> None:

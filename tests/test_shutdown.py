@@ -100,3 +100,30 @@ def test_sigterm_under_load_exits_cleanly_and_keeps_every_issued_key(tmp_path: P
             for outcome in issued:
                 if outcome.kind == "disposable":
                     assert control.authorize(outcome.key, "get", "any-cache")["allowed"] is True
+
+
+def test_sigterm_cuts_an_injected_delay_short_so_the_held_calls_answer(tmp_path: Path) -> None:
+    """A delay fault longer than the grace period does not hold the exit: held calls answer at once."""
+    with EmulatorProcess(tmp_path, "--port", "0", name="delayed") as emulator:
+        session = emulator.ready["session_token"]
+        with remote_control(emulator.target) as control:
+            control.add_fault("GenerateApiToken", "UNAVAILABLE", delay=60, message="held")
+        answers: list[grpc.StatusCode] = []
+
+        def held_call() -> None:
+            with grpc.insecure_channel(emulator.target) as channel:
+                try:
+                    auth_pb2_grpc.AuthStub(channel).GenerateApiToken(api_key_request(session), timeout=CALL_DEADLINE)
+                except grpc.RpcError as error:
+                    answers.append(error.code())
+
+        caller = threading.Thread(target=held_call)
+        caller.start()
+        time.sleep(0.5)  # wall time for the call to reach the server and its delay
+        signalled = time.monotonic()
+        assert emulator.terminate(timeout=DEFAULT_GRACE_SECONDS + 10) == 0
+        took = time.monotonic() - signalled
+        caller.join(CALL_DEADLINE)
+    assert took < DEFAULT_GRACE_SECONDS, f"took {took:.1f} s to exit"
+    assert answers == [grpc.StatusCode.UNAVAILABLE]  # the fault's own answer, not a cancellation
+    assert "Traceback" not in emulator.stderr()

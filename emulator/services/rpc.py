@@ -7,6 +7,7 @@ answered INVALID_ARGUMENT here instead of grpcio's UNKNOWN.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import time
@@ -27,8 +28,10 @@ log = logging.getLogger("emulator.rpc")
 
 ADMIN_TOKEN_HEADER = "x-emulator-admin-token"
 ADMIN_TOKEN_RULE = "must be printable ASCII without spaces, to travel in a gRPC header"
-# Requests larger than this are journaled as their size only, so the journal's memory stays bounded.
-MAX_JOURNALED_REQUEST_BYTES = 16 * 1024
+# Requests larger than this are journaled as their size only, so that the journal's memory, and the
+# time to read it back, stay small: an SDK's requests are a few hundred bytes.
+MAX_JOURNALED_REQUEST_BYTES = 4 * 1024
+MAX_MOMENTO_REQUEST_BYTES = 1024 * 1024  # our rule: larger Momento requests get RESOURCE_EXHAUSTED
 # Status details travel percent-encoded in a header that grpc limits to 8 KiB with the others.
 MAX_DETAILS_BYTES = 4096
 
@@ -56,7 +59,9 @@ def usable_as_admin_token(token: str) -> bool:
     return all("!" <= char <= "~" for char in token)
 
 
-class InjectedFault(Exception):
+class Refusal(Exception):
+    """A call answered with this status: an injected fault, or a request over the size limit."""
+
     def __init__(self, code: grpc.StatusCode, message: str) -> None:
         super().__init__(message)
         self.code = code
@@ -69,6 +74,11 @@ class Dispatcher:
     def __init__(self, emulator: Emulator, admin_token: str = "") -> None:
         self._emulator = emulator
         self._admin_token = admin_token
+        self._stopping = asyncio.Event()
+
+    def cut_delays_short(self) -> None:
+        """End injected delays now, and skip later ones: the server is stopping and its calls should finish."""
+        self._stopping.set()
 
     def service(self, name: str, methods: Sequence[Method]) -> grpc.GenericRpcHandler:
         handlers = {m.name: self._handler(m) for m in methods}
@@ -100,16 +110,21 @@ class Dispatcher:
         try:
             if not method.momento:
                 self._check_admin(context)  # before the body is read: no answer about it without the token
+            if method.momento and len(raw) > MAX_MOMENTO_REQUEST_BYTES:
+                raise Refusal(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    f"request: {len(raw)} bytes; Momento requests are limited to {MAX_MOMENTO_REQUEST_BYTES} bytes",
+                )
             request = _decode(method, raw)
             if method.momento:
                 if method.credential is not None:
                     caller = state.identify(method.credential(request))
-                await _inject(state, method, caller.key_id if caller else "", caller.token_id if caller else "")
+                await self._inject(state, method, caller)
             response = method.handle(state, request)
         except EmulatorError as error:
             code, details = status_of(error), error.message
-        except InjectedFault as fault:
-            code, details = fault.code, fault.message
+        except Refusal as refusal:
+            code, details = refusal.code, refusal.message
         except asyncio.CancelledError:
             self._finish(state, method, _kept(request, raw), caller, grpc.StatusCode.CANCELLED, "cancelled", started)
             raise
@@ -121,6 +136,16 @@ class Dispatcher:
         if code is not grpc.StatusCode.OK:
             await context.abort(code, details)
         return response
+
+    async def _inject(self, state: State, method: Method, caller: Any) -> None:
+        rule = state.faults.take(method.path, caller.key_id if caller else "", caller.token_id if caller else "")
+        if rule is None:
+            return
+        if rule.delay:  # wall time: the emulator clock does not move
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), rule.delay)
+        if rule.code != "OK":
+            raise Refusal(code_named(rule.code), rule.message or f"injected fault {rule.rule_id} ({rule.code})")
 
     def _check_admin(self, context: grpc.aio.ServicerContext[bytes, Message]) -> None:
         if not self._admin_token:
@@ -156,8 +181,13 @@ class Dispatcher:
             log.info(
                 "%s %s at %s caller=%s/%s %.2fms%s",
                 method.name, code.name, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
-                f" ({details})" if details else "", extra={"rpc": fields},
+                f" ({details.translate(_ESCAPED)})" if details else "", extra={"rpc": fields},
             )  # fmt: skip
+
+
+# Control characters in details (which may echo input) are escaped in log lines: a newline in a
+# fault message must not start a line of its own.
+_ESCAPED = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
 
 
 def _bounded(details: str) -> str:
@@ -190,13 +220,3 @@ def _decode(method: Method, raw: bytes) -> Message:
         return method.request_type.FromString(raw)
     except DECODE_ERRORS as error:
         raise undecodable(method.request_type.DESCRIPTOR.full_name, error) from None
-
-
-async def _inject(state: State, method: Method, key_id: str, token_id: str) -> None:
-    rule = state.faults.take(method.path, key_id, token_id)
-    if rule is None:
-        return
-    if rule.delay:
-        await asyncio.sleep(rule.delay)  # wall time: the emulator clock does not move
-    if rule.code != "OK":
-        raise InjectedFault(code_named(rule.code), rule.message or f"injected fault {rule.rule_id} ({rule.code})")
