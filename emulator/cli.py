@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     journal = commands.add_parser("journal", parents=[client], help="show served Momento calls")
     journal.add_argument("--method", default="", help="only this RPC")
     journal.add_argument("--limit", type=positive_int, default=0, help="only the newest N")
-    journal.add_argument("--clear", action="store_true", help="empty the journal after printing")
+    journal.add_argument("--clear", action="store_true", help="then remove the entries up to the newest printed")
 
     commands.add_parser("reset", parents=[client], help="fresh state, clock back at its start")
     commands.add_parser("bootstrap", parents=[client], help="print the bootstrap credentials")
@@ -262,8 +262,8 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
         return control.faults() if action == "list" else {"removed": control.clear_faults(args.rule_id)}
     if command == "journal":
         entries = control.journal(args.method, args.limit)
-        if args.clear:
-            control.clear_journal()
+        if args.clear and entries:  # up to the newest entry read: calls that came meanwhile stay
+            control.clear_journal(max(entry["seq"] for entry in entries))
         return entries
     if command in ("reset", "bootstrap"):
         bootstrap = control.reset() if command == "reset" else control.bootstrap()

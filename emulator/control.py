@@ -170,8 +170,12 @@ class Control:
         entries = self._call("GetJournal", request, pb.GetJournalResponse).entries
         return [_entry(e) for e in entries]
 
-    def clear_journal(self) -> int:
-        return int(self._call("ClearJournal", pb.ClearJournalRequest(), pb.ClearJournalResponse).removed)
+    def clear_journal(self, through_seq: int = 0) -> int:
+        """Remove every entry, or only those numbered up to ``through_seq`` (say, the last one read)."""
+        if isinstance(through_seq, bool) or not isinstance(through_seq, int) or through_seq < 0:
+            raise ControlError("INVALID_ARGUMENT", f"through_seq: {through_seq!r} is not a whole number from 0")
+        request = pb.ClearJournalRequest(through_seq=through_seq)
+        return int(self._call("ClearJournal", request, pb.ClearJournalResponse).removed)
 
 
 def local_control(emulator: Emulator) -> Control:

@@ -561,6 +561,15 @@ def test_clearing_the_journal_reports_how_many_entries_went(emu: Emu) -> None:
     assert [e["seq"] for e in emu.admin.journal()] == [3]
 
 
+def test_clearing_the_journal_through_a_seq_keeps_the_calls_that_came_after(emu: Emu) -> None:
+    for _ in range(3):
+        mint_disposable(emu.token, emu.boot.raw_api_key)
+    read = emu.admin.journal()
+    mint_disposable(emu.token, emu.boot.raw_api_key)  # arrives after the read
+    assert emu.admin.clear_journal(read[-1]["seq"]) == 3
+    assert [entry["seq"] for entry in emu.admin.journal()] == [read[-1]["seq"] + 1]
+
+
 def test_the_journal_is_bounded(make_emu: Callable[..., Emu]) -> None:
     emu = make_emu(journal_size=3)
     for _ in range(5):

@@ -22,6 +22,7 @@ from momento.utilities import ExpiresIn
 
 import emulator
 from emulator import ControlError, EmulatorServer, Settings, ThreadedEmulatorServer, credential_provider, remote_control
+from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
 from emulator.core.permissions import Grant, Permissions, Role
 
@@ -215,12 +216,17 @@ def test_a_remote_control_checks_its_token_and_refuses_use_after_close() -> None
             control.clock()
 
 
-def test_a_start_that_times_out_leaves_nothing_serving() -> None:
+def test_a_start_that_times_out_leaves_nothing_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow_emulator(settings: Settings) -> Emulator:
+        time.sleep(0.3)  # a start that cannot finish within the timeout below
+        return Emulator(settings)
+
+    monkeypatch.setattr("emulator.server.Emulator", slow_emulator)
     port = _free_port()
     server = ThreadedEmulatorServer(Settings(start_time=1893456000), port=port)
     before = set(threading.enumerate())
-    with pytest.raises(TimeoutError, match="did not start within 0 s"):
-        server.start(timeout=0)
+    with pytest.raises(TimeoutError, match="did not start within 0.05 s"):
+        server.start(timeout=0.05)
     [thread] = [t for t in set(threading.enumerate()) - before if t.name == "momento-auth-emulator"]
 
     def port_free() -> bool:

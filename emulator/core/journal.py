@@ -46,8 +46,14 @@ class Journal:
             found = [e for e in self._entries if not method or method in (e.method, e.method.rsplit("/", 1)[1])]
         return found[-limit:] if limit > 0 else found
 
-    def clear(self) -> int:
+    def clear(self, through: int = 0) -> int:
+        """Remove every entry, or (``through`` > 0) the entries numbered up to ``through``."""
         with self._lock:
-            removed = len(self._entries)
-            self._entries.clear()
-            return removed
+            before = len(self._entries)
+            if through > 0:
+                kept = [e for e in self._entries if e.seq > through]
+                self._entries.clear()
+                self._entries.extend(kept)
+            else:
+                self._entries.clear()
+            return before - len(self._entries)

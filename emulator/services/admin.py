@@ -77,7 +77,7 @@ class AdminService:
             ("ListFaults", pb.ListFaultsRequest, lambda s, r: pb.ListFaultsResponse(rules=_rules(s))),
             ("ClearFaults", pb.ClearFaultsRequest, self.clear_faults),
             ("GetJournal", pb.GetJournalRequest, self.get_journal),
-            ("ClearJournal", pb.ClearJournalRequest, lambda s, r: pb.ClearJournalResponse(removed=s.journal.clear())),
+            ("ClearJournal", pb.ClearJournalRequest, self.clear_journal),
         ]  # fmt: skip
         return [Method(f"/{self.SERVICE}/{name}", kind, handle, momento=False) for name, kind, handle in table]
 
@@ -142,6 +142,9 @@ class AdminService:
         data.pop("rule_id", None)
         data.pop("hits", None)
         return _rule(state.faults.add(rule_from_json(data)))
+
+    def clear_journal(self, state: State, request: pb.ClearJournalRequest) -> pb.ClearJournalResponse:
+        return pb.ClearJournalResponse(removed=state.journal.clear(request.through_seq))
 
     def clear_faults(self, state: State, request: pb.ClearFaultsRequest) -> pb.ClearFaultsResponse:
         return pb.ClearFaultsResponse(removed=state.faults.clear(request.rule_id))
