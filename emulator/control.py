@@ -83,7 +83,7 @@ class Control:
 
     def set_clock_mode(self, mode: str) -> datetime:
         """``"manual"`` (frozen) or ``"system"`` (follows the host clock from the current instant)."""
-        return _instant(self._call("SetClockMode", pb.SetClockModeRequest(mode=mode), pb.ClockState))
+        return _instant(self._call("SetClockMode", pb.SetClockModeRequest(mode=_text("mode", mode)), pb.ClockState))
 
     # state
     def reset(self) -> Bootstrap:
@@ -97,6 +97,8 @@ class Control:
         return json.loads(document.json)  # type: ignore[no-any-return]
 
     def import_state(self, document: dict[str, Any] | str) -> Bootstrap:
+        if not isinstance(document, dict | str):
+            raise ControlError("INVALID_ARGUMENT", f"document: a {type(document).__name__} is not a state document")
         text = document if isinstance(document, str) else json.dumps(document)
         return _bootstrap(self._call("ImportState", pb.StateDocument(json=text), pb.Bootstrap))
 
@@ -129,11 +131,11 @@ class Control:
             key=_text("key", key), action=_text("action", action), cache=_text("cache", cache)
         )
         if item is not None:
-            request.item = item.encode() if isinstance(item, str) else item
+            request.item = item.encode() if isinstance(item, str) else _bytes("item", item)
         if topic is not None:
-            request.topic = topic
+            request.topic = _text("topic", topic)
         if function is not None:
-            request.function = function
+            request.function = _text("function", function)
         response = self._call("Authorize", request, pb.AuthorizeResponse)
         return _plain(response)
 
@@ -162,7 +164,8 @@ class Control:
         return [_rule(r) for r in self._call("ListFaults", pb.ListFaultsRequest(), pb.ListFaultsResponse).rules]
 
     def clear_faults(self, rule_id: str = "") -> int:
-        return int(self._call("ClearFaults", pb.ClearFaultsRequest(rule_id=rule_id), pb.ClearFaultsResponse).removed)
+        request = pb.ClearFaultsRequest(rule_id=_text("rule_id", rule_id))
+        return int(self._call("ClearFaults", request, pb.ClearFaultsResponse).removed)
 
     # journal
     def journal(self, method: str = "", limit: int = 0) -> list[dict[str, Any]]:
@@ -248,6 +251,12 @@ def _number(name: str, value: object) -> float:
     if not math.isfinite(number):
         raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a finite number")
     return number
+
+
+def _bytes(name: str, value: object) -> bytes:
+    if not isinstance(value, bytes):
+        raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not bytes or a string")
+    return value
 
 
 def _text(name: str, value: object) -> str:

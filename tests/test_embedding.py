@@ -198,6 +198,11 @@ def test_settings_must_be_settings() -> None:
         (lambda c: c.advance(None), "seconds"),
         (lambda c: c.set_time(None), "instant"),
         (lambda c: c.set_time(10**400), "instant"),
+        (lambda c: c.authorize("k", "get", "c", item=123), "item"),
+        (lambda c: c.authorize("k", "publish", "c", topic=5), "topic"),
+        (lambda c: c.set_clock_mode(5), "mode"),
+        (lambda c: c.clear_faults(5), "rule_id"),
+        (lambda c: c.import_state([]), "document"),
     ],
 )
 def test_control_arguments_of_the_wrong_type_or_range_are_named(call: Any, named: str) -> None:
