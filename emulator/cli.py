@@ -105,7 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the emulator (the default command)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the emulator (the default command)",
+        description=f"Run the emulator in the foreground. [NAME] after a flag is its variable {ENV_PREFIX}NAME.",
+    )
     add_serve_options(serve)
 
     client = argparse.ArgumentParser(add_help=False)
