@@ -68,12 +68,6 @@ def header_value(text: str) -> str:
     return text
 
 
-def not_blank(text: str) -> str:
-    if text and not text.strip():
-        raise argparse.ArgumentTypeError("must not be blank")
-    return text
-
-
 def one_of(*choices: str) -> Any:
     """An argparse type that checks values from the environment too (argparse skips that for defaults)."""
 
@@ -194,7 +188,7 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     option("--endpoint", default=_env("ENDPOINT", ""), help="endpoint in responses (default HOST:PORT) [ENDPOINT]")
     option(
-        "--super-user-key", type=not_blank, default=_env("SUPER_USER_KEY", ""),
+        "--super-user-key", default=_env("SUPER_USER_KEY", ""),
         help="fixed super-user key value [SUPER_USER_KEY]",
     )  # fmt: skip
     option(

@@ -119,8 +119,6 @@ class EmulatorSession:
         from emulator.core.config import clock_mode_of
 
         start = _epoch(overrides["start_time"]) if "start_time" in overrides else None
-        if start is not None:
-            check_instant(start, "start_time")
         mode = clock_mode_of(overrides["clock_mode"]) if "clock_mode" in overrides else None
         if self.server is not None and self._base is not None:
             changes = {k: v for k, v in overrides.items() if k not in ("start_time", "clock_mode")}
@@ -137,6 +135,8 @@ class EmulatorSession:
                 "start it with the matching flags instead",
                 pytrace=False,
             )
+        if start is not None:
+            check_instant(start, "start_time")
         bootstrap = self.control.reset()
         if start is None and mode is None:
             return bootstrap

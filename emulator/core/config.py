@@ -41,6 +41,8 @@ class Settings:
         for name in ("endpoint", "super_user_key"):
             if not isinstance(getattr(self, name), str):
                 raise InvalidArgument(f"{name}: {getattr(self, name)!r} is not a string")
+        if self.super_user_key and not self.super_user_key.strip():
+            raise InvalidArgument("super_user_key: must not be blank")
         if self.seed is not None and not isinstance(self.seed, str):
             raise InvalidArgument(f"seed: {self.seed!r} is not a string or None")
 

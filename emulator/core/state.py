@@ -62,8 +62,6 @@ class State:
         supplied = self.settings.super_user_key
         key = self._new(Kind.API_KEY, SUPER_USER, self.clock.now(), None, issued_by="bootstrap")
         if supplied:
-            if not unwrap(supplied):
-                raise InvalidArgument("super_user_key: must not be blank")
             self._static[unwrap(supplied)] = key.key_id
             self.super_user_key = unwrap(supplied)
         else:

@@ -110,7 +110,7 @@ class Dispatcher:
         try:
             if not method.momento:
                 self._check_admin(context)  # before the body is read: no answer about it without the token
-            if method.momento and len(raw) > MAX_MOMENTO_REQUEST_BYTES:
+            elif len(raw) > MAX_MOMENTO_REQUEST_BYTES:
                 raise Refusal(
                     grpc.StatusCode.RESOURCE_EXHAUSTED,
                     f"request: {len(raw)} bytes; Momento requests are limited to {MAX_MOMENTO_REQUEST_BYTES} bytes",
