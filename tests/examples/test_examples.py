@@ -1,4 +1,4 @@
-"""README examples: the real ``momento`` SDK against the ``momento_emulator`` fixture.
+"""The recipes of docs/pytest.md: the real ``momento`` SDK against the ``momento_emulator`` fixture.
 
 Each test is a self-contained recipe; the fixture hands every test a freshly reset emulator.
 """
