@@ -591,7 +591,7 @@ def test_an_imported_emulator_accepts_old_keys_and_refresh_tokens_and_answers_id
     first.admin.add_fault("Login", "UNAVAILABLE", count=2)
     first.admin.advance(120)
     document = first.admin.export_state()
-    assert document["format"] == "momento-auth-emulator/state" and document["version"] == 1
+    assert document["format"] == "momento-auth-emulator/state" and document["version"] == 2
 
     second = make_emu(start_time=START + 10**6)  # a different clock and secret until the import
     imported = second.admin.import_state(document)

@@ -202,7 +202,7 @@ def test_a_state_file_that_is_not_a_state_document_is_a_one_line_error(spawn: Sp
     state_file.write_text('{"format": "momento-auth-emulator/state", "version": 99}')
     emulator = spawn("--state-file", str(state_file), ready=False)
     assert emulator.process.wait(timeout=PROMPT_EXIT_SECONDS) == 2
-    assert one_line_error(_done(emulator)).endswith("state document: version: 99 is not supported (expected 1)")
+    assert one_line_error(_done(emulator)).endswith("state document: version: 99 is not supported (expected 1 or 2)")
 
 
 def _done(emulator: EmulatorProcess) -> subprocess.CompletedProcess[str]:
@@ -335,7 +335,7 @@ def test_journal_reset_bootstrap_export_and_import(spawn: Spawn, tmp_path: Path)
     assert isinstance(sdk_mint(old_key, emulator.port), GenerateDisposableToken.Success)
 
     broken = tmp_path / "broken.json"
-    broken.write_text(saved.read_text().replace('"version": 1', '"version": 7'))
+    broken.write_text(saved.read_text().replace('"version": 2', '"version": 7'))
     assert "INVALID_ARGUMENT: version:" in one_line_error(run_cli("import", str(broken), "--target", emulator.target))
     missing = run_cli("import", str(tmp_path / "missing.json"), "--target", emulator.target)
     assert "No such file" in one_line_error(missing)

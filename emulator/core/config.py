@@ -11,6 +11,11 @@ DEFAULT_MAX_DISPOSABLE_TTL = 3600  # our rule: one hour, as Momento documents
 DEFAULT_LOGIN_TTL = 86400  # our rule: a session token from Login lasts a day
 DEFAULT_EXPIRED_RETENTION = 3600  # our rule: expired keys stay listable for an hour of emulator time
 DEFAULT_JOURNAL_SIZE = 10_000
+# Data-plane limits, all our rules: an item (key plus value) fits in a Momento request, items
+# live at most a day, and an account holds at most 100 caches.
+DEFAULT_MAX_ITEM_BYTES = 1024 * 1024
+DEFAULT_MAX_ITEM_TTL = 86400
+DEFAULT_MAX_CACHES = 100
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,9 @@ class Settings:
     expired_retention: int = DEFAULT_EXPIRED_RETENTION
     journal_size: int = DEFAULT_JOURNAL_SIZE
     super_user_key: str = ""  # a fixed super-user key value (raw or base64), e.g. for CI configs
+    max_item_bytes: int = DEFAULT_MAX_ITEM_BYTES  # key plus value of one item
+    max_item_ttl: int = DEFAULT_MAX_ITEM_TTL  # seconds
+    max_caches: int = DEFAULT_MAX_CACHES
 
     def __post_init__(self) -> None:
         for name, (least, most) in _RANGES.items():
@@ -53,6 +61,9 @@ _RANGES = {
     "login_ttl": (1, 2**32 - 1),
     "expired_retention": (0, 2**32 - 1),
     "journal_size": (1, 10_000_000),
+    "max_item_bytes": (1, 1024 * 1024),
+    "max_item_ttl": (1, 2**32 - 1),
+    "max_caches": (1, 1_000_000),
 }
 
 

@@ -6,7 +6,10 @@ The hierarchy::
     ├── InvalidArgument           the request is malformed or breaks a rule
     ├── Unauthenticated           no, bad, forged, revoked or expired credential
     ├── PermissionDenied          a valid credential that may not do this
-    └── NotFound                  an admin lookup of something that does not exist
+    ├── NotFound                  a cache, or something an admin call named, does not exist
+    ├── AlreadyExists             a cache of that name exists already
+    ├── FailedPrecondition        the item is not in a state the operation needs (Increment on text)
+    └── LimitExceeded             a configured limit (item size, TTL, caches); carries the limit's name
 
 The service layer maps each kind to one gRPC status in a single table
 (``emulator/services/status.py``); nothing in the core knows about gRPC.
@@ -40,4 +43,20 @@ class PermissionDenied(EmulatorError):
 
 
 class NotFound(EmulatorError):
-    """An admin lookup named something the emulator does not hold."""
+    """A cache, or something an admin call named, that the emulator does not hold."""
+
+
+class AlreadyExists(EmulatorError):
+    """A create named something that exists already."""
+
+
+class FailedPrecondition(EmulatorError):
+    """The item is not in a state the operation needs, e.g. Increment on a value that is not an integer."""
+
+
+class LimitExceeded(EmulatorError):
+    """A configured limit was reached. ``limit`` names it the way Momento's ``err`` trailer does."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit

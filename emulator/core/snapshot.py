@@ -2,7 +2,11 @@
 
 The document holds everything needed to answer identically after a restart: the clock,
 the signing secret, the bootstrap credentials, every held credential with its refresh
-token and revocation, and the fault rules. The journal is not included.
+token and revocation, the caches with their live items, and the fault rules. The journal
+is not included.
+
+Versions: 2 added ``caches``. A version 1 document (written before the data plane) still
+imports, with no caches; any other version is refused, naming the versions this build reads.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from emulator.core.caches import Item, ItemType
 from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to_iso
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
@@ -22,7 +27,8 @@ from emulator.core.permissions import from_json, to_json, validate
 from emulator.core.state import State
 
 FORMAT = "momento-auth-emulator/state"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 def export_state(state: State) -> dict[str, Any]:
@@ -36,6 +42,10 @@ def export_state(state: State) -> dict[str, Any]:
         "super_user_key": state.super_user_key,
         "static_keys": state.static_keys(),
         "credentials": [_credential_to_json(c) for c in state.credentials()],
+        "caches": [
+            {"name": name, "items": [_item_to_json(key, item) for key, item in state.items.listing(name)]}
+            for name in state.caches.names()
+        ],
         "faults": [rule.to_json() for rule in state.faults.rules()],
     }
 
@@ -46,8 +56,9 @@ def import_state(document: object, settings: Settings) -> State:
         raise InvalidArgument("document: must be a JSON object")
     if document.get("format") != FORMAT:
         raise InvalidArgument(f"format: {document.get('format')!r} is not {FORMAT!r}")
-    if type(document.get("version")) is not int or document["version"] != VERSION:
-        raise InvalidArgument(f"version: {document.get('version')!r} is not supported (expected {VERSION})")
+    if type(document.get("version")) is not int or document["version"] not in READABLE_VERSIONS:
+        readable = " or ".join(map(str, READABLE_VERSIONS))
+        raise InvalidArgument(f"version: {document.get('version')!r} is not supported (expected {readable})")
     field = "clock"
     try:
         clock_doc = _object(document["clock"])
@@ -72,6 +83,13 @@ def import_state(document: object, settings: Settings) -> State:
             field = name
             setattr(state, name, _text(document[name]))
             state.find(getattr(state, name))
+        for index, cache_doc in enumerate(_list(document.get("caches", []))):
+            field = f"caches[{index}]"
+            cache_doc = _object(cache_doc)
+            cache = state.caches.create(_text(cache_doc["name"]))
+            for position, item in enumerate(_list(cache_doc["items"])):
+                field = f"caches[{index}].items[{position}]"
+                cache.put(*_item_from_json(_object(item)), 0)
         field = "faults"
         for index, item in enumerate(_list(document.get("faults", []))):
             field = f"faults[{index}]"
@@ -124,6 +142,31 @@ def _number(item: dict[str, Any], name: str, *, optional: bool = True) -> Any:
 
 # Bounds that keep every imported instant printable (year 9999) and every refresh in range.
 _LATEST = {"issued_at": MAX_INSTANT, "revoked_at": MAX_INSTANT, "valid_until": MAX_INSTANT + 2**32, "valid_for": 2**32}
+
+
+def _item_to_json(key: bytes, item: Item) -> dict[str, Any]:
+    if not isinstance(item.value, bytes):
+        raise InvalidArgument(f"caches: a {item.item_type.value} item cannot be exported by this build")
+    return {"key": _b64(key), "type": ItemType.SCALAR.value, "value": _b64(item.value), "expires_ms": item.expires_ms}
+
+
+def _item_from_json(item: dict[str, Any]) -> tuple[bytes, Item]:
+    if item.get("type", ItemType.SCALAR.value) != ItemType.SCALAR.value:
+        raise ValueError(f"type: {item.get('type')!r} is not an item type this build reads")
+    expires_ms = item["expires_ms"]
+    if isinstance(expires_ms, bool) or not isinstance(expires_ms, int) or not 0 <= expires_ms <= _LATEST_MS:
+        raise ValueError(f"expires_ms: expected a whole number from 0 to {_LATEST_MS}")
+    key = base64.b64decode(_text(item["key"]), validate=True)
+    if not key:
+        raise ValueError("key: must not be empty")
+    return key, Item(base64.b64decode(_text(item["value"]), validate=True), expires_ms)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+_LATEST_MS = (MAX_INSTANT + 2**32) * 1000
 
 
 def _credential_to_json(c: Credential) -> dict[str, Any]:

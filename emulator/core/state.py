@@ -1,7 +1,7 @@
 """All of an emulator's mutable state, and the Auth rules that act on it.
 
-One :class:`State` owns the clock, the signing secret, every issued credential, the fault
-rules and the journal. Reset builds a new one. Every RPC's method reads the clock once,
+One :class:`State` owns the clock, the signing secret, every issued credential, the caches
+and their items, the fault rules and the journal. Reset builds a new one. Every RPC's method reads the clock once,
 and expiry is checked lazily when a credential is used; expired records are pruned on
 later writes, after a grace period during which they stay listable.
 """
@@ -14,11 +14,13 @@ import threading
 from dataclasses import dataclass
 
 from emulator.core.authorization import Decision, authorize
+from emulator.core.caches import Caches
 from emulator.core.clock import Clock
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from emulator.core.faults import Faults
+from emulator.core.items import Items
 from emulator.core.journal import Journal
 from emulator.core.keys import Entropy, KeyCodec, unwrap, wrap
 from emulator.core.permissions import SUPER_USER, Permissions, validate
@@ -49,6 +51,8 @@ class State:
         self.codec = KeyCodec(secret or self._entropy.secret(), settings.endpoint)
         self.faults = Faults()
         self.journal = Journal(settings.journal_size)
+        self.caches = Caches(settings)
+        self.items = Items(self.caches, self.clock)
         self._credentials: dict[str, Credential] = {}
         self._expiries: list[tuple[int, str]] = []  # heap of (valid_until, key_id)
         self._static: dict[str, str] = {}  # user-supplied key value -> key id

@@ -12,6 +12,9 @@ STATUS_TABLE: tuple[tuple[type[errors.EmulatorError], grpc.StatusCode], ...] = (
     (errors.Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
     (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (errors.NotFound, grpc.StatusCode.NOT_FOUND),
+    (errors.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.LimitExceeded, grpc.StatusCode.RESOURCE_EXHAUSTED),
 )
 
 
@@ -20,6 +23,13 @@ def status_of(error: errors.EmulatorError) -> grpc.StatusCode:
         if isinstance(error, kind):
             return code
     return grpc.StatusCode.INTERNAL
+
+
+def trailers_of(error: errors.EmulatorError) -> tuple[tuple[str, str], ...]:
+    """Trailing metadata an error travels with: the SDKs read ``err`` to tell one limit from another."""
+    if isinstance(error, errors.LimitExceeded):
+        return (("err", error.limit),)
+    return ()
 
 
 def code_named(name: str) -> grpc.StatusCode:

@@ -1,0 +1,266 @@
+"""Caches and scalar items on the core state: names, limits, TTLs on the emulator clock, conditions."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.core.caches import ItemType
+from emulator.core.config import Settings
+from emulator.core.emulator import Emulator
+from emulator.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, LimitExceeded, NotFound
+from emulator.core.items import Condition, TtlUpdate, When, parse_int64, value_hash
+from emulator.core.state import State
+
+START = 1893456000.0  # 2030-01-01T00:00:00Z
+MINUTE_MS = 60_000
+
+
+@pytest.fixture
+def state() -> State:
+    state = State(Settings(start_time=START, endpoint="emulator.test", max_caches=3)).bootstrap()
+    state.caches.create("c")
+    return state
+
+
+# --- caches --------------------------------------------------------------------------------
+
+
+def test_caches_are_listed_by_name_and_deleted(state: State) -> None:
+    state.caches.create("b")
+    assert state.caches.names() == ["b", "c"]
+    state.caches.delete("b")
+    assert state.caches.names() == ["c"]
+
+
+def test_a_second_cache_of_the_same_name_already_exists(state: State) -> None:
+    with pytest.raises(AlreadyExists, match="cache_name: a cache named 'c' already exists"):
+        state.caches.create("c")
+
+
+@pytest.mark.parametrize("name", ["", "has space", "x" * 256, "caché"])
+def test_bad_cache_names_are_invalid_arguments(state: State, name: str) -> None:
+    with pytest.raises(InvalidArgument, match="^cache_name: "):
+        state.caches.create(name)
+
+
+def test_deleting_or_using_a_missing_cache_is_not_found(state: State) -> None:
+    with pytest.raises(NotFound, match="cache 'nope' does not exist"):
+        state.caches.delete("nope")
+    with pytest.raises(NotFound):
+        state.items.get("nope", b"k")
+
+
+def test_the_cache_count_limit_names_itself_for_the_sdks(state: State) -> None:
+    state.caches.create("a")
+    state.caches.create("b")
+    with pytest.raises(LimitExceeded) as refused:
+        state.caches.create("d")
+    assert refused.value.limit == "cache_count_limit_exceeded"
+
+
+def test_flush_empties_a_cache_and_keeps_it(state: State) -> None:
+    state.items.set("c", b"k", b"v", MINUTE_MS)
+    state.caches.flush("c")
+    assert state.items.get("c", b"k") is None
+    assert state.caches.names() == ["c"]
+
+
+# --- get, set and TTL on the clock -----------------------------------------------------------
+
+
+def test_bytes_round_trip_exactly(state: State) -> None:
+    value = bytes(range(256))
+    state.items.set("c", b"\x00\xff", value, MINUTE_MS)
+    assert state.items.get("c", b"\x00\xff") == value
+
+
+def test_an_item_is_gone_at_the_instant_its_ttl_runs_out(state: State) -> None:
+    state.items.set("c", b"k", b"v", MINUTE_MS)
+    state.clock.advance(59.999)
+    assert state.items.get("c", b"k") == b"v"
+    assert state.items.remaining_ttl_ms("c", b"k") == 1
+    state.clock.advance(0.001)
+    assert state.items.get("c", b"k") is None
+    assert state.items.remaining_ttl_ms("c", b"k") is None
+
+
+def test_ttls_must_be_positive_and_within_the_configured_maximum(state: State) -> None:
+    with pytest.raises(InvalidArgument, match="^ttl_milliseconds: 0 ms"):
+        state.items.set("c", b"k", b"v", 0)
+    with pytest.raises(LimitExceeded) as refused:
+        state.items.set("c", b"k", b"v", (state.settings.max_item_ttl + 1) * 1000)
+    assert refused.value.limit == "ttl_limit_exceeded"
+
+
+def test_an_item_over_the_size_limit_is_refused_with_the_limit_named() -> None:
+    state = State(Settings(start_time=START, max_item_bytes=10)).bootstrap()
+    state.caches.create("c")
+    state.items.set("c", b"k", b"123456789", MINUTE_MS)  # 10 bytes with its key
+    with pytest.raises(LimitExceeded) as refused:
+        state.items.set("c", b"k", b"1234567890", MINUTE_MS)
+    assert refused.value.limit == "item_size_limit_exceeded"
+
+
+def test_empty_keys_are_invalid(state: State) -> None:
+    with pytest.raises(InvalidArgument, match="^cache_key: must not be empty"):
+        state.items.set("c", b"", b"v", MINUTE_MS)
+
+
+def test_a_refused_batch_stores_nothing(state: State) -> None:
+    with pytest.raises(InvalidArgument, match=r"^items\[1\]\.ttl_milliseconds"):
+        state.items.set_batch("c", [(b"a", b"1", MINUTE_MS), (b"b", b"2", 0)])
+    assert state.items.get_batch("c", [b"a", b"b"]) == [None, None]
+
+
+def test_keys_exist_in_request_order(state: State) -> None:
+    state.items.set_batch("c", [(b"a", b"1", MINUTE_MS), (b"b", b"2", MINUTE_MS)])
+    assert state.items.keys_exist("c", [b"b", b"x", b"a"]) == [True, False, True]
+
+
+def test_item_type_of_a_scalar(state: State) -> None:
+    state.items.set("c", b"k", b"v", MINUTE_MS)
+    assert state.items.item_type("c", b"k") is ItemType.SCALAR
+    assert state.items.item_type("c", b"missing") is None
+
+
+# --- conditional sets ----------------------------------------------------------------------
+
+CASES = [
+    # condition, stored when absent, stored when "old", stored when "new"
+    (Condition(When.ABSENT), True, False, False),
+    (Condition(When.PRESENT), False, True, True),
+    (Condition(When.EQUAL, b"old"), False, True, False),
+    (Condition(When.NOT_EQUAL, b"old"), True, False, True),
+    (Condition(When.PRESENT_AND_NOT_EQUAL, b"old"), False, False, True),
+    (Condition(When.ABSENT_OR_EQUAL, b"old"), True, True, False),
+    (Condition(When.EQUAL, value_hash(b"old"), by_hash=True), False, True, False),
+    (Condition(When.NOT_EQUAL, value_hash(b"old"), by_hash=True), True, False, True),
+    (Condition(When.ALWAYS), True, True, True),
+]
+
+
+@pytest.mark.parametrize(("condition", "absent", "old", "other"), CASES)
+def test_conditional_sets(state: State, condition: Condition, absent: bool, old: bool, other: bool) -> None:
+    for current, expected in ((None, absent), (b"old", old), (b"new", other)):
+        state.items.delete("c", b"k")
+        if current is not None:
+            state.items.set("c", b"k", current, MINUTE_MS)
+        stored = state.items.set_if("c", b"k", b"written", MINUTE_MS, condition)
+        assert (stored is not None) is expected, current
+        assert state.items.get("c", b"k") == (b"written" if expected else current)
+        assert stored in (None, value_hash(b"written"))
+
+
+# --- increment -----------------------------------------------------------------------------
+
+
+def test_increment_starts_from_zero_and_stores_decimal_text(state: State) -> None:
+    assert state.items.increment("c", b"n", 5, MINUTE_MS) == 5
+    assert state.items.increment("c", b"n", -7, MINUTE_MS) == -2
+    assert state.items.get("c", b"n") == b"-2"
+
+
+@pytest.mark.parametrize("text", [b"12", b"+12", b"-12", b"007"])
+def test_integers_momento_parses(text: bytes) -> None:
+    assert parse_int64(text) == int(text)
+
+
+@pytest.mark.parametrize("text", [b"", b" 1", b"1 ", b"1.0", b"abc", b"+", b"9223372036854775808", b"\xd9\xa1"])
+def test_values_that_are_not_64_bit_integers_fail_their_precondition(text: bytes) -> None:
+    with pytest.raises(FailedPrecondition, match="failed to parse value into long"):
+        parse_int64(text)
+
+
+def test_increment_past_64_bits_is_refused_and_changes_nothing(state: State) -> None:
+    state.items.set("c", b"n", b"9223372036854775807", MINUTE_MS)
+    with pytest.raises(FailedPrecondition, match="overflow"):
+        state.items.increment("c", b"n", 1, MINUTE_MS)
+    assert state.items.get("c", b"n") == b"9223372036854775807"
+
+
+# --- update TTL ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("how", "ttl_ms", "expected"),
+    [
+        (TtlUpdate.INCREASE, 2 * MINUTE_MS, True),
+        (TtlUpdate.INCREASE, MINUTE_MS // 2, False),
+        (TtlUpdate.DECREASE, MINUTE_MS // 2, True),
+        (TtlUpdate.DECREASE, 2 * MINUTE_MS, False),
+        (TtlUpdate.OVERWRITE, MINUTE_MS // 2, True),
+    ],
+)
+def test_update_ttl(state: State, how: TtlUpdate, ttl_ms: int, expected: bool) -> None:
+    state.items.set("c", b"k", b"v", MINUTE_MS)
+    assert state.items.update_ttl("c", b"k", how, ttl_ms) is expected
+    assert state.items.remaining_ttl_ms("c", b"k") == (ttl_ms if expected else MINUTE_MS)
+    assert state.items.update_ttl("c", b"missing", how, ttl_ms) is None
+
+
+# --- memory and state ----------------------------------------------------------------------
+
+
+def test_churn_under_an_advancing_clock_keeps_the_store_flat(state: State) -> None:
+    cache = state.caches.cache("c")
+    for round_ in range(50):
+        for index in range(100):
+            state.items.set("c", f"{round_}-{index}".encode(), b"v", 1000)
+        state.clock.advance(1)
+    assert len(cache) <= 100
+    assert len(cache._heap) <= 2 * 100 + 64  # overwrites and expiries leave no unbounded trail
+
+
+def test_overwriting_one_key_keeps_its_expiry_heap_bounded(state: State) -> None:
+    for _ in range(10_000):
+        state.items.set("c", b"k", b"v", MINUTE_MS)
+    assert len(state.caches.cache("c")._heap) <= 2 + 64
+
+
+def test_export_and_import_keep_caches_items_and_ttls() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    emulator.state.caches.create("c")
+    emulator.state.items.set("c", b"\x00k", b"\xffv", MINUTE_MS)
+    emulator.state.clock.advance(10)
+    document = emulator.export()
+    assert document["version"] == 2
+    restored = Emulator(Settings(start_time=START))
+    state = restored.load(document)
+    assert state.caches.names() == ["c"]
+    assert state.items.get("c", b"\x00k") == b"\xffv"
+    assert state.items.remaining_ttl_ms("c", b"\x00k") == 50_000
+
+
+def test_a_version_1_document_imports_with_no_caches() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    document = emulator.export()
+    document["version"] = 1
+    del document["caches"]
+    assert emulator.load(document).caches.names() == []
+
+
+def test_an_unknown_version_is_refused_naming_the_readable_ones() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    document = {**emulator.export(), "version": 3}
+    with pytest.raises(InvalidArgument, match="version: 3 is not supported \\(expected 1 or 2\\)"):
+        emulator.load(document)
+
+
+def test_a_bad_item_in_a_document_is_named() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    document = emulator.export()
+    document["caches"] = [{"name": "c", "items": [{"key": "", "value": "", "expires_ms": 1}]}]
+    with pytest.raises(InvalidArgument, match=r"^caches\[0\]\.items\[0\]: key: must not be empty"):
+        emulator.load(document)
+
+
+def test_reset_drops_caches() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    emulator.state.caches.create("c")
+    assert emulator.reset().caches.names() == []
+
+
+def test_get_with_hash_reports_the_hash_conditional_sets_compare(state: State) -> None:
+    state.items.set("c", b"k", b"v", MINUTE_MS)
+    assert state.items.get_with_hash("c", b"k") == (b"v", value_hash(b"v"))
+    assert state.items.get_with_hash("c", b"missing") is None
