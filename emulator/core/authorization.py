@@ -38,7 +38,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.FUNCTION_INVOKE: frozenset({_C.INVOKE}),
 }
 
-# Data-plane operation names (kebab-case) and what each needs.
+# Data-plane operation names (kebab-case, and below the wire RPC names) and what each needs.
 ACTIONS: dict[str, Capability] = {
     **dict.fromkeys(
         [
@@ -125,6 +125,34 @@ ACTIONS: dict[str, Capability] = {
     "invoke-function": _C.INVOKE,
     **dict.fromkeys(["create-cache", "delete-cache", "list-caches", "flush-cache"], _C.CONTROL_PLANE),
 }
+
+# The capability each Momento RPC needs, by its wire name: the spec's capability table, in one place.
+# Where Momento documents only the rule, the split of borderline RPCs is our rule (README: data plane).
+# UpdateTtl is listed as an overwrite; with increase/decrease the data plane asks for
+# ``increase-ttl`` / ``decrease-ttl`` (conditional writes) instead.
+# fmt: off
+WIRE_ACTIONS: dict[str, Capability] = {
+    **dict.fromkeys((
+        "Get", "GetWithHash", "GetBatch", "KeysExist", "ItemGetTtl", "ItemGetType", "DictionaryGet",
+        "DictionaryFetch", "DictionaryLength", "SetFetch", "SetSample", "SetContains", "SetLength", "ListFetch",
+        "ListLength", "SortedSetFetch", "SortedSetGetScore", "SortedSetGetRank", "SortedSetLength",
+        "SortedSetLengthByScore",
+    ), _C.READ),
+    **dict.fromkeys((
+        "Set", "SetBatch", "Delete", "DictionarySet", "DictionaryDelete", "SetUnion", "SetDifference", "ListRemove",
+        "ListRetain", "ListErase", "SortedSetPut", "SortedSetRemove", "UpdateTtl",
+    ), _C.WRITE),
+    **dict.fromkeys(("SetIf", "SetIfHash", "SetIfNotExists"), _C.CONDITIONAL_WRITE),
+    **dict.fromkeys((
+        "Increment", "DictionaryIncrement", "ListPushFront", "ListPushBack", "ListConcatenateFront",
+        "ListConcatenateBack", "ListPopFront", "ListPopBack", "SetPop", "SortedSetIncrement", "SortedSetUnionStore",
+    ), _C.STATE_RETURNING_WRITE),
+    "Publish": _C.PUBLISH,
+    "Subscribe": _C.SUBSCRIBE,
+    **dict.fromkeys(("CreateCache", "DeleteCache", "ListCaches", "FlushCache"), _C.CONTROL_PLANE),
+}
+# fmt: on
+ACTIONS = {**ACTIONS, **WIRE_ACTIONS}
 
 _RESOURCE_OF: dict[Capability, Resource] = {
     _C.PUBLISH: Resource.TOPIC,

@@ -28,6 +28,7 @@ from emulator.core.permissions import SUPER_USER, Permissions, validate
 KEY_ID_LENGTH = 16  # hex digits
 MAX_TOKEN_ID_LENGTH = 64  # our rule
 MAX_DESCRIPTION_LENGTH = 1024  # our rule
+AUTHENTICATED_KEYS_HELD = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,10 @@ class State:
         self._credentials: dict[str, Credential] = {}
         self._expiries: list[tuple[int, str]] = []  # heap of (valid_until, key_id)
         self._static: dict[str, str] = {}  # user-supplied key value -> key id
+        # Key text as presented -> its credential, once verified: every data-plane call presents a
+        # key, and a verified one then costs a dictionary lookup, not a signature check. Revocation
+        # and expiry are read from the credential itself, so a held entry never outlives them.
+        self._authenticated: dict[str, Credential] = {}
         self.session_token = ""
         self.super_user_key = ""
 
@@ -76,6 +81,16 @@ class State:
 
     def authenticate(self, key: str, now: float, field: str = "auth_token") -> Credential:
         """The live credential behind ``key``, or ``Unauthenticated`` saying why not."""
+        credential = self._authenticated.get(key)
+        if credential is None:
+            credential = self._verify(key, now, field)
+        problem = credential.unusable_because(now)
+        if problem:
+            raise Unauthenticated(f"{field}: {problem}")
+        return credential
+
+    def _verify(self, key: str, now: float, field: str) -> Credential:
+        """The credential behind a key not seen before: its signature checked, then remembered."""
         if not key.strip():
             raise Unauthenticated(f"{field}: no credential was given")
         try:
@@ -86,9 +101,9 @@ class State:
             if expiry is not None and now >= expiry:
                 raise Unauthenticated(f"{field}: the credential expired")
             raise Unauthenticated(f"{field}: the credential is unknown to this emulator (reset or revoked?)")
-        problem = credential.unusable_because(now)
-        if problem:
-            raise Unauthenticated(f"{field}: {problem}")
+        if len(self._authenticated) >= AUTHENTICATED_KEYS_HELD:
+            self._authenticated.clear()
+        self._authenticated[key] = credential
         return credential
 
     def identify(self, key: str) -> Credential | None:
