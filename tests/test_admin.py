@@ -662,8 +662,12 @@ def _edit(path: str, value: Any) -> Callable[[dict[str, Any]], Any]:
         (lambda d: "{not json", ("json:", "not a JSON document")),
         (lambda d: [], ("document:", "JSON object")),
         (_edit("format", "something-else"), ("format:",)),
-        (_edit("version", 2), ("version:", "2")),
+        (_edit("version", 3), ("version:", "3")),
         (_edit("version", "1"), ("version:",)),
+        (
+            _edit("caches", [{"name": "c", "items": [{"key": "", "value": "", "expires_ms": 1}]}]),
+            ("caches[0].items[0]",),
+        ),
         (_edit("clock", ...), ("clock:", "missing")),
         (_edit("clock.mode", "lunar"), ("clock.mode:",)),
         (_edit("clock.now", "soon"), ("clock.now:",)),
