@@ -68,17 +68,21 @@ def check_instant(instant: float, field: str = "time") -> None:
 class Clock:
     """A clock in seconds since the epoch (floats), frozen or following the host.
 
+    With no ``start``, a manual clock starts at the host's time in whole seconds, and a system
+    clock is the host's clock exactly.
+
     Instants are epoch seconds because that is the unit on the wire (``valid_until``);
     :func:`to_iso` and :func:`from_epoch` give timezone-aware UTC views of them.
     """
 
     def __init__(self, mode: ClockMode = ClockMode.MANUAL, start: float | None = None) -> None:
         self._lock = threading.Lock()
-        now = wall_time()
-        start = float(int(now)) if start is None else start
         self._mode = mode
         self._frozen = self._offset = 0.0
-        self._jump(start)
+        if start is None and mode is ClockMode.SYSTEM:
+            self._frozen = wall_time()  # the host's clock itself, to the microsecond: no offset
+        else:
+            self._jump(float(int(wall_time())) if start is None else start)
 
     @property
     def mode(self) -> ClockMode:

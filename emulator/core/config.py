@@ -24,7 +24,7 @@ class Settings:
 
     endpoint: str = ""  # "" : the server's own host:port ("localhost" without a server)
     seed: str | None = None
-    start_time: float | None = None  # None: the host's time, whole seconds, when the emulator is built
+    start_time: float | None = None  # None: manual: the host's time in whole seconds at build; system: the host's
     clock_mode: ClockMode = ClockMode.MANUAL
     max_disposable_ttl: int = DEFAULT_MAX_DISPOSABLE_TTL
     login_ttl: int = DEFAULT_LOGIN_TTL

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from emulator.core.clock import wall_time
+from emulator.core.clock import ClockMode, wall_time
 from emulator.core.config import Settings
 from emulator.core.snapshot import export_state, import_state
 from emulator.core.state import State
@@ -38,6 +38,6 @@ def _pinned(settings: Settings) -> Settings:
     """``settings`` with the endpoint and the start fixed, so that every reset starts alike."""
     if not settings.endpoint:
         settings = replace(settings, endpoint="localhost")
-    if settings.start_time is None:
-        settings = replace(settings, start_time=float(int(wall_time())))
+    if settings.start_time is None and settings.clock_mode is ClockMode.MANUAL:
+        settings = replace(settings, start_time=float(int(wall_time())))  # a system clock stays the host's
     return settings

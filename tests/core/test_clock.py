@@ -6,6 +6,8 @@ import pytest
 
 from emulator.core import clock as clock_module
 from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to_iso
+from emulator.core.config import Settings
+from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
 
 START = 1893456000.0  # 2030-01-01T00:00:00Z
@@ -90,3 +92,27 @@ def test_a_system_clock_stops_at_the_latest_instant_instead_of_running_past_it(m
     assert clock.advance(0) == MAX_INSTANT  # still usable: nothing is out of range
     clock.set_mode(ClockMode.MANUAL)
     assert clock.now() == MAX_INSTANT
+
+
+def test_a_system_clock_without_a_start_is_the_hosts_clock_to_the_microsecond(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = [START + 0.987654]
+    monkeypatch.setattr(clock_module, "wall_time", lambda: host[0])
+    clock = Clock(ClockMode.SYSTEM)
+    assert clock.now() == START + 0.987654  # not the start second with its fraction cut off
+    host[0] += 12.000001
+    assert clock.now() == START + 12.987655
+
+
+def test_a_manual_clock_without_a_start_starts_at_the_hosts_whole_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock_module, "wall_time", lambda: START + 0.987654)
+    assert Clock(ClockMode.MANUAL).now() == START
+
+
+def test_an_emulator_on_the_system_clock_tracks_the_host_after_every_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = [START + 0.25]
+    monkeypatch.setattr(clock_module, "wall_time", lambda: host[0])
+    emulator = Emulator(Settings(clock_mode=ClockMode.SYSTEM))
+    assert emulator.state.clock.now() == START + 0.25
+    host[0] = START + 3600.5
+    emulator.reset()
+    assert emulator.state.clock.now() == START + 3600.5  # not back at the instant the emulator was built
