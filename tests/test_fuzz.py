@@ -385,7 +385,8 @@ def test_mutated_state_documents_import_or_are_refused(fuzz: Fuzz, data: st.Data
     """A real export with one value replaced or removed: imported or INVALID_ARGUMENT, and never a
     state that later breaks ListKeys, ExportState or a Momento call."""
     fuzz.reset()  # the same document shape in every example
-    fuzz.control.add_fault("GenerateApiToken", "UNAVAILABLE", count=1, key_id="k")
+    key_id = fuzz.control.keys()[0]["key_id"]
+    fuzz.control.add_fault("GenerateApiToken", "UNAVAILABLE", count=1, key_id=key_id)
     document = fuzz.control.export_state()
     path = data.draw(st.sampled_from([p for p in _paths(document) if p]))
     parent = document

@@ -19,7 +19,7 @@ from emulator.core.clock import Clock
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
-from emulator.core.faults import Faults
+from emulator.core.faults import FaultRule, Faults
 from emulator.core.items import Items
 from emulator.core.journal import Journal
 from emulator.core.keys import Entropy, KeyCodec, unwrap, wrap
@@ -233,6 +233,14 @@ class State:
             if credential is None:
                 raise NotFound(f"key: {key_id} is no longer held (expired and pruned, or from before a reset)")
             return credential
+
+    def add_fault(self, rule: FaultRule) -> FaultRule:
+        """Add a fault rule; one for a caller key must name a key this emulator holds, or it could never fire."""
+        if rule.key_id:
+            with self._lock:
+                if rule.key_id not in self._credentials:
+                    raise NotFound(f"key_id: {_abbreviate(rule.key_id)!r} is not the key id of a credential held here")
+        return self.faults.add(rule)
 
     def revoke(self, key_or_id: str) -> Credential:
         with self._lock:

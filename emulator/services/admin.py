@@ -141,7 +141,7 @@ class AdminService:
         data["delay_seconds"] = _finite(request.delay_seconds, "delay_seconds")
         data.pop("rule_id", None)
         data.pop("hits", None)
-        return _rule(state.faults.add(rule_from_json(data)))
+        return _rule(state.add_fault(rule_from_json(data)))
 
     def clear_journal(self, state: State, request: pb.ClearJournalRequest) -> pb.ClearJournalResponse:
         return pb.ClearJournalResponse(removed=state.journal.clear(request.through_seq))
