@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 PROFILER := $(VENV)/.profiler
 NODE_DIR := tests/node
@@ -9,17 +10,23 @@ ARGS ?=
 
 .PHONY: run test venv proto proto-check lint typecheck pytest node-test bench profile clean
 
-$(STAMP): pyproject.toml
+# Serving needs the runtime dependencies only; the checks and tests add their tools on top.
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 ## Run the emulator in the foreground on 127.0.0.1 (Ctrl-C stops it). Pass flags with ARGS="--port 50051".
-run: $(STAMP)
-	$(PY) -m emulator serve $(ARGS)
+## It installs only what serving needs, and .venv/bin/momento-auth-emulator with it.
+run: $(RUNTIME)
+	$(VENV)/bin/momento-auth-emulator serve $(ARGS)
 
 ## Run every check and test: lint, types, generated-code freshness, the Python suite, the Node SDK suite.
 test: $(STAMP) proto-check lint typecheck pytest node-test

@@ -2,24 +2,31 @@
 
 ``serve`` (the default, in :mod:`emulator.process`) runs in the foreground until SIGTERM or
 SIGINT. Every other subcommand talks to a running emulator's admin API at ``--target``.
+
+Everything the command line takes is parsed and checked here, once: flags, and the
+``MOMENTO_EMULATOR_*`` variables that stand in for flags not given. ``serve`` then gets the
+emulator's :class:`Settings` and the process's :class:`ServeOptions`, not argparse's namespace.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import re
+import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from emulator.core.clock import ClockMode, parse_instant
-from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL
+from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL, Settings, clock_mode_of
 from emulator.core.errors import InvalidArgument
 from emulator.core.faults import MAX_COUNT
-from emulator.process import fail, serve, write_atomically
+from emulator.process import COMMAND, LOOPBACK, ServeOptions, fail, serve, write_atomically
 from emulator.services.rpc import ADMIN_TOKEN_RULE, usable_as_admin_token
 
 if TYPE_CHECKING:
@@ -30,6 +37,18 @@ DEFAULT_TARGET = "127.0.0.1:8090"
 DEFAULT_PORT = 8090
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_WILDCARDS = ("0.0.0.0", "::")
+
+
+class UsageError(Exception):
+    """A value the command line cannot use; exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line and a pointer to ``--help``, not the whole usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
 
 
 def parse_duration(text: str) -> float:
@@ -68,8 +87,15 @@ def header_value(text: str) -> str:
     return text
 
 
-def one_of(*choices: str) -> Any:
-    """An argparse type that checks values from the environment too (argparse skips that for defaults)."""
+def super_user_key(text: str) -> str:
+    """A fixed super-user key: given at all, it must not be empty (a CI secret that expanded to nothing)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty: leave it out for a generated key")
+    return text
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    """A choice, in any case."""
 
     def check(text: str) -> str:
         value = text.strip().lower()
@@ -81,38 +107,88 @@ def one_of(*choices: str) -> Any:
     return check
 
 
-def _instant(text: str) -> float:
+def clock_mode(text: str) -> ClockMode:
+    try:
+        return clock_mode_of(text)
+    except InvalidArgument as error:
+        raise argparse.ArgumentTypeError(error.message.partition(": ")[2]) from None
+
+
+def start_instant(text: str) -> float:
     try:
         return parse_instant(text, "start-time")
     except InvalidArgument as error:
-        raise argparse.ArgumentTypeError(error.message) from None
+        raise argparse.ArgumentTypeError(error.message.partition(": ")[2]) from None
 
 
-def _env(name: str, default: Any = None) -> Any:
-    return os.environ.get(ENV_PREFIX + name, default)
+def text(value: str) -> str:
+    return value
+
+
+@dataclass(frozen=True)
+class Option:
+    """A flag that a ``MOMENTO_EMULATOR_*`` variable stands in for when it is not given."""
+
+    flag: str
+    help: str
+    convert: Callable[[str], Any] = text
+    default: Any = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag[2:].replace("-", "_")
+
+    @property
+    def variable(self) -> str:
+        return ENV_PREFIX + self.dest.upper()
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(self.flag, type=self.convert, default=None, help=f"{self.help} [{self.dest.upper()}]")
+
+
+SERVE_OPTIONS = (
+    Option("--host", "address to bind (default 127.0.0.1)", default=LOOPBACK),
+    Option("--port", "port; 0 picks a free one (default 8090)", port_number, DEFAULT_PORT),
+    Option("--seed", "make every generated key deterministic"),
+    Option("--start-time", "ISO 8601 start instant", start_instant),
+    Option("--clock", "manual (default) or system", clock_mode, ClockMode.MANUAL),
+    Option(
+        "--max-disposable-ttl",
+        "longest disposable token lifetime (default 1h)",
+        parse_duration,
+        float(DEFAULT_MAX_DISPOSABLE_TTL),
+    ),  # fmt: skip
+    Option("--endpoint", "the endpoint put in keys and responses (default HOST:PORT)", default=""),
+    Option("--super-user-key", "fixed super-user key value", super_user_key, ""),
+    Option("--admin-token", "require this token on admin calls", header_value, ""),
+    Option("--state-file", "import at start, export on exit", Path),
+    Option("--ready-file", "write JSON here once serving", Path),
+    Option("--log-format", "one line per RPC as text or json", one_of("text", "json"), "text"),
+    Option("--log-level", "debug, info, warning or error", one_of("debug", "info", "warning", "error"), "info"),
+)
+CLIENT_OPTIONS = (
+    Option("--target", "HOST:PORT of a running emulator (default 127.0.0.1:8090)", default=DEFAULT_TARGET),
+    Option("--admin-token", "admin token, if the emulator has one", header_value, ""),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="momento-auth-emulator",
-        description="A local emulator of Momento's Auth gRPC service with a controllable clock.",
+    parser = Parser(
+        prog=COMMAND, description="A local emulator of Momento's Auth gRPC service with a controllable clock."
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = commands.add_parser(
+    serve_parser = commands.add_parser(
         "serve",
         help="run the emulator (the default command)",
         description=f"Run the emulator in the foreground. [NAME] after a flag is its variable {ENV_PREFIX}NAME.",
     )
-    add_serve_options(serve)
+    for option in SERVE_OPTIONS:
+        option.add_to(serve_parser)
 
-    client = argparse.ArgumentParser(add_help=False)
-    client.add_argument(
-        "--target", default=_env("TARGET", DEFAULT_TARGET), help="HOST:PORT of a running emulator [env TARGET]"
-    )
-    client.add_argument(
-        "--admin-token", type=header_value, default=_env("ADMIN_TOKEN", ""), help="admin token, if the emulator has one"
-    )
+    client = Parser(add_help=False)
+    for option in CLIENT_OPTIONS:
+        option.add_to(client)
     client.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     clock = commands.add_parser("clock", help="read or move the emulator clock").add_subparsers(
@@ -124,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     advance = clock.add_parser("advance", parents=[client], help="move the clock forward (90, 90s, 15m, 1h, 2d)")
     advance.add_argument("duration", type=parse_duration)
     mode = clock.add_parser("mode", parents=[client], help="switch between manual and system time")
-    mode.add_argument("mode", choices=[m.value for m in ClockMode])
+    mode.add_argument("mode", type=clock_mode, metavar="{manual,system}")
 
     keys = commands.add_parser("keys", help="list, describe or revoke issued credentials").add_subparsers(
         dest="action", metavar="ACTION", required=True
@@ -156,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--key-id", default="", help="only calls from this caller key id")
     add.add_argument("--token-id", default="", help="only calls from a caller with this token id")
     faults.add_parser("list", parents=[client], help="list fault rules")
-    clear = faults.add_parser("clear", parents=[client], help="remove one rule, or all")
+    clear = faults.add_parser("clear", parents=[client], help="remove one rule (f1, f2, ...), or all")
     clear.add_argument("rule_id", nargs="?", default="")
 
     journal = commands.add_parser("journal", parents=[client], help="show served Momento calls")
@@ -173,38 +249,82 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    """The ``serve`` flags; each has a ``MOMENTO_EMULATOR_*`` environment variable, and flags win."""
-    option = parser.add_argument
-    option("--host", default=_env("HOST", "127.0.0.1"), help="address to bind [HOST] (default 127.0.0.1)")
-    option("--port", type=port_number, default=_env("PORT", DEFAULT_PORT), help="port; 0 picks a free one [PORT]")
-    option("--seed", default=_env("SEED"), help="make every generated key deterministic [SEED]")
-    option("--start-time", type=_instant, default=_env("START_TIME"), help="ISO 8601 start instant [START_TIME]")
-    modes = [m.value for m in ClockMode]
-    option("--clock", type=one_of(*modes), default=_env("CLOCK", "manual"), help="manual (default) or system [CLOCK]")
-    option(
-        "--max-disposable-ttl", type=parse_duration, default=_env("MAX_DISPOSABLE_TTL", DEFAULT_MAX_DISPOSABLE_TTL),
-        help="longest disposable token lifetime (default 1h) [MAX_DISPOSABLE_TTL]",
-    )  # fmt: skip
-    option("--endpoint", default=_env("ENDPOINT", ""), help="endpoint in responses (default HOST:PORT) [ENDPOINT]")
-    option(
-        "--super-user-key", default=_env("SUPER_USER_KEY", ""),
-        help="fixed super-user key value [SUPER_USER_KEY]",
-    )  # fmt: skip
-    option(
-        "--admin-token", type=header_value, default=_env("ADMIN_TOKEN", ""),
-        help="require this token on admin calls [ADMIN_TOKEN]",
-    )  # fmt: skip
-    option("--state-file", type=Path, default=_env("STATE_FILE"), help="import at start, export on exit [STATE_FILE]")
-    option("--ready-file", type=Path, default=_env("READY_FILE"), help="write JSON here once serving [READY_FILE]")
-    option(
-        "--log-format", type=one_of("text", "json"), default=_env("LOG_FORMAT", "text"),
-        help="one line per RPC as text or json [LOG_FORMAT]",
-    )  # fmt: skip
-    option(
-        "--log-level", type=one_of("debug", "info", "warning", "error"), default=_env("LOG_LEVEL", "info"),
-        help="debug, info, warning or error [LOG_LEVEL]",
-    )  # fmt: skip
+def from_environment(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, str]:
+    """Fill each option not given as a flag from its variable (checked like the flag), else its default.
+
+    Returns where each given value came from (the flag or the variable), to name it in errors.
+    """
+    sources = {}
+    for option in options:
+        if getattr(args, option.dest) is not None:
+            sources[option.dest] = option.flag
+            continue
+        value = os.environ.get(option.variable)
+        if value is None:
+            setattr(args, option.dest, option.default)
+            continue
+        try:
+            setattr(args, option.dest, option.convert(value))
+        except argparse.ArgumentTypeError as error:
+            raise UsageError(f"{option.variable}: {error}") from None
+        sources[option.dest] = option.variable
+    return sources
+
+
+def serve_configuration(args: argparse.Namespace) -> tuple[Settings, ServeOptions]:
+    """The emulator's settings and the process's options, from flags and variables; UsageError if unusable."""
+    sources = from_environment(args, SERVE_OPTIONS)
+
+    def named(dest: str) -> str:
+        return sources.get(dest, f"--{dest.replace('_', '-')}")
+
+    admin_token, generated = args.admin_token, False
+    if not _is_loopback(args.host):
+        if args.host.strip("[]") in _WILDCARDS and not args.endpoint:
+            raise UsageError(
+                f"{named('endpoint')}: required with --host {args.host}: keys name the endpoint clients dial, "
+                f"and {args.host} is not an address they can dial (e.g. --endpoint emulator.example:{args.port})"
+            )
+        if not admin_token:  # off loopback, the admin API (which can export the secret) is never left open
+            admin_token, generated = secrets.token_urlsafe(24), True
+    try:
+        settings = Settings(
+            endpoint=args.endpoint,
+            seed=args.seed,
+            start_time=args.start_time,
+            clock_mode=args.clock,
+            max_disposable_ttl=_whole_seconds(args.max_disposable_ttl, named("max_disposable_ttl")),
+            super_user_key=args.super_user_key,
+        )
+    except InvalidArgument as error:
+        setting, _, problem = error.message.partition(": ")
+        raise UsageError(f"{named({'clock_mode': 'clock'}.get(setting, setting))}: {problem}") from None
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        admin_token=admin_token,
+        admin_token_generated=generated,
+        state_file=args.state_file,
+        ready_file=args.ready_file,
+        log_format=args.log_format,
+        log_level=args.log_level,
+    )
+    return settings, options
+
+
+def _whole_seconds(seconds: float, name: str) -> int:
+    if seconds < 1:
+        raise UsageError(f"{name}: {seconds:g} s is shorter than one second")
+    return int(seconds)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,20 +336,49 @@ def main(argv: Sequence[str] | None = None) -> int:
             return fail(f"argument {argument!r}: not valid UTF-8", 2)
     if not arguments or arguments[0].startswith("-") and arguments[0] not in ("-h", "--help"):
         arguments.insert(0, "serve")
+    if arguments[:2] == ["clock", "advance"] and any(re.match(r"^-\d", a) for a in arguments[2:]):
+        return fail("clock advance: the clock never goes backwards: give a duration like 90, 90s, 15m, 1h or 2d", 2)
     args = build_parser().parse_args(arguments)
-    if args.command == "serve":
-        return serve(args)
+    try:
+        if args.command == "serve":
+            return serve(*serve_configuration(args))
+        from_environment(args, CLIENT_OPTIONS)
+    except UsageError as error:
+        return fail(str(error), 2)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """A client subcommand: one call to the emulator at ``--target``, its answer printed."""
     from emulator.control import ControlError, remote_control  # not needed to serve: keeps start-up quick
 
     try:
         with remote_control(args.target, admin_token=args.admin_token) as control:
             result = run_client(control, args)
     except ControlError as error:
-        return fail(f"{args.target}: {error.code}: {error.message}")
-    except (OSError, UnicodeDecodeError) as error:
-        return fail(str(error))
-    emit(result, args.json)
+        return fail(f"{args.target}: {_explain(error.code, error.message, args)}")
+    except OSError as error:  # the file of export or import
+        return fail(f"{error.filename}: {error.strerror}" if error.filename else error.strerror or str(error))
+    except UnicodeDecodeError as error:
+        return fail(f"{args.path}: not UTF-8 text ({error.reason})")
+    try:
+        emit(result, args.json, text=_AUTHORIZE_TEXT if args.command == "authorize" else None)
+    except BrokenPipeError:  # the reader went away (``... | head``): stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
+
+
+def _explain(code: str, message: str, args: argparse.Namespace) -> str:
+    """A refused call in the user's terms: what to do about an unreachable emulator or a missing token."""
+    if code == "UNAVAILABLE":
+        return f"no emulator answering: is it running? (start one with '{COMMAND} serve'; grpc says: {message})"
+    if code == "UNAUTHENTICATED" and "admin token" in message:
+        given = (
+            "the admin token given is not this emulator's" if args.admin_token else "this emulator has an admin token"
+        )
+        return f"{given}: pass it with --admin-token TOKEN or {ENV_PREFIX}ADMIN_TOKEN"
+    return f"{code}: {message}"
 
 
 def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
@@ -240,7 +389,7 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
         elif action == "advance":
             control.advance(args.duration)
         elif action == "mode":
-            control.set_clock_mode(args.mode)
+            control.set_clock_mode(args.mode.value)
         clock = control.clock()
         return {"now": clock["now"], "mode": clock["mode"]}
     if command == "keys":
@@ -274,12 +423,30 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
     return {"imported": str(args.path)}
 
 
-def emit(result: Any, as_json: bool) -> None:
+def _authorize_text(decision: dict[str, Any]) -> str:
+    verdict = "allowed" if decision["allowed"] else "denied"
+    lines = [f"{verdict}: {decision['reason']}"]
+    if decision.get("matched_permission"):
+        lines.append(f"matched permission [{decision['matched_index']}]: {decision['matched_permission']}")
+    if decision.get("key_id"):
+        lines.append(f"key id: {decision['key_id']}")
+    return "\n".join(lines)
+
+
+_AUTHORIZE_TEXT = _authorize_text
+
+
+def emit(result: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
     if as_json:
         print(json.dumps(result, indent=2))
+    elif text is not None:
+        print(text(result))
     elif isinstance(result, list):
         for item in result:
-            print("  ".join(f"{k}={_text(v)}" for k, v in item.items() if v not in ("", None, [], {})))
+            shown = {k: v for k, v in item.items() if v not in ("", None, [], {})}
+            if "permissions_text" in shown:  # the same permissions, once, in words
+                shown.pop("permissions", None)
+            print("  ".join(f"{k}={_text(v)}" for k, v in shown.items()))
         if not result:
             print("(none)")
     else:
@@ -288,6 +455,8 @@ def emit(result: Any, as_json: bool) -> None:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, float):  # milliseconds and seconds: three decimals are plenty to read
+        return f"{value:.3f}".rstrip("0").rstrip(".")
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return ",".join(value)
     return value if isinstance(value, str) else json.dumps(value)

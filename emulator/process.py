@@ -1,23 +1,27 @@
 """The standalone process: ``serve`` in the foreground until SIGTERM or SIGINT.
 
+The command line (:mod:`emulator.cli`) has parsed and checked everything: :func:`serve` takes the
+emulator's :class:`~emulator.core.config.Settings` and a :class:`ServeOptions` for the process.
 Also the two things it shares with the client subcommands: one-line errors and atomic writes.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import os
+import shlex
+import shutil
 import signal
 import socket
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator.core.clock import ClockMode
 from emulator.core.config import Settings
 from emulator.core.errors import InvalidArgument
 from emulator.core.keys import wrap
@@ -26,64 +30,76 @@ from emulator.sdk import split_target
 from emulator.server import DEFAULT_GRACE_SECONDS, EmulatorServer, PortInUse
 
 log = logging.getLogger("emulator")
-_FLAGS = {"clock_mode": "clock"}  # settings whose flag has another name
+COMMAND = "momento-auth-emulator"
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How the ``serve`` process runs its emulator: where it listens, its files, its logs."""
+
+    host: str = LOOPBACK
+    port: int = 8090
+    admin_token: str = ""
+    admin_token_generated: bool = False  # then the banner and the ready file show it
+    state_file: Path | None = None
+    ready_file: Path | None = None
+    log_format: str = "text"
+    log_level: str = "info"
 
 
 def fail(message: str, code: int = 1) -> int:
     """Print a one-line error (no traceback) and return the exit status."""
-    print(f"momento-auth-emulator: {' '.join(message.split())}", file=sys.stderr)
+    print(f"{COMMAND}: {' '.join(message.split())}", file=sys.stderr)
     return code
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the whole file or none of it."""
+    """Write ``text`` to ``path`` so that a reader sees the whole file or none of it.
+
+    The file is readable by its owner only (a state document holds the signing secret, a ready
+    file the bootstrap credentials), its directory must exist, and an error names ``path``.
+    """
     path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        partial.write_text(text)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
         os.replace(partial, path)
-    except BaseException:
+    except BaseException as error:
         partial.unlink(missing_ok=True)  # a state document holds keys and the secret: leave no stray copy
+        if isinstance(error, OSError):
+            reason = "no such directory" if error.errno == errno.ENOENT else error.strerror or str(error)
+            raise OSError(error.errno, f"{path}: {reason}") from None
         raise
 
 
-def serve(args: argparse.Namespace) -> int:
-    configure_logging(args.log_format, args.log_level)
-    if args.max_disposable_ttl < 1:
-        return fail(f"--max-disposable-ttl: {args.max_disposable_ttl} is shorter than one second", 2)
-    try:
-        settings = Settings(
-            endpoint=args.endpoint,
-            seed=args.seed,
-            start_time=args.start_time,  # argparse has converted flag and variable alike
-            clock_mode=ClockMode(args.clock),
-            max_disposable_ttl=int(args.max_disposable_ttl),
-            super_user_key=args.super_user_key,
-        )
-    except InvalidArgument as error:  # named as the flag that gave it
-        setting, _, problem = error.message.partition(": ")
-        return fail(f"--{_FLAGS.get(setting, setting).replace('_', '-')}: {problem}", 2)
-    if args.ready_file is not None:
-        # A ready file left by an earlier run must not make anyone think this one is ready.
+def serve(settings: Settings, options: ServeOptions) -> int:
+    """Run an emulator in the foreground until SIGTERM or SIGINT; returns the exit status."""
+    configure_logging(options.log_format, options.log_level)
+    if options.ready_file is not None and not _owned_by_a_live_emulator(options.ready_file):
+        # A ready file left by an earlier run must not make anyone think this one is ready;
+        # one that a live emulator owns is left alone.
         try:
-            args.ready_file.unlink(missing_ok=True)
+            options.ready_file.unlink(missing_ok=True)
         except OSError as error:
-            return fail(f"--ready-file {args.ready_file}: {error.strerror}", 2)
+            return fail(f"--ready-file {options.ready_file}: {error.strerror}", 2)
     document = None
-    if args.state_file is not None and args.state_file.exists():
-        if not args.state_file.is_file():  # a FIFO or a device would hang or never end
-            return fail(f"--state-file {args.state_file}: not a regular file", 2)
+    state_file = options.state_file
+    if state_file is not None and state_file.exists():
+        if not state_file.is_file():  # a FIFO or a device would hang or never end
+            return fail(f"--state-file {state_file}: not a regular file", 2)
         try:
-            document = json.loads(args.state_file.read_text())
+            document = json.loads(state_file.read_text())
         except (OSError, ValueError, RecursionError) as error:
-            return fail(f"--state-file {args.state_file}: not a readable JSON document ({error})", 2)
+            return fail(f"--state-file {state_file}: not a readable JSON document ({error})", 2)
     server = EmulatorServer(
-        settings, host=args.host, port=args.port, admin_token=args.admin_token, state_document=document
+        settings, host=options.host, port=options.port, admin_token=options.admin_token, state_document=document
     )
     try:
-        check_address(args.host, args.port)
-        return asyncio.run(_serve(server, args))
+        check_address(options.host, options.port)
+        return asyncio.run(_serve(server, options))
     except PortInUse as error:
         return fail(str(error), 2)
     except InvalidArgument as error:  # a start time out of range, or a state file that is no state document
@@ -109,7 +125,7 @@ def check_address(host: str, port: int) -> None:
                 raise PortInUse(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
-async def _serve(server: EmulatorServer, args: argparse.Namespace) -> int:
+async def _serve(server: EmulatorServer, options: ServeOptions) -> int:
     await server.start()
     emulator = server.emulator
     assert emulator is not None
@@ -119,7 +135,7 @@ async def _serve(server: EmulatorServer, args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stop.set)
     state = emulator.state
     endpoint = emulator.settings.endpoint
-    ready = {
+    ready: dict[str, Any] = {
         "host": server.host,
         "port": server.port,
         "target": server.target,
@@ -128,27 +144,60 @@ async def _serve(server: EmulatorServer, args: argparse.Namespace) -> int:
         "session_token": wrap(state.session_token, endpoint),
         "pid": os.getpid(),
     }
+    if options.admin_token_generated:
+        ready["admin_token"] = options.admin_token
+    text = banner(ready, emulator.settings, options)
     try:
-        if args.ready_file is not None:
+        if options.ready_file is not None:
             try:
-                write_atomically(args.ready_file, json.dumps(ready, indent=2))
+                write_atomically(options.ready_file, json.dumps(ready, indent=2))
             except OSError as error:
                 await server.stop(None)
-                return fail(f"--ready-file {args.ready_file}: {error.strerror or error}", 2)
-        print(banner(ready, args), flush=True)
+                return fail(f"--ready-file {error.strerror}", 2)
+        _print(text)
         await stop.wait()
         log.info("stopping: finishing in-flight calls (up to %s s)", DEFAULT_GRACE_SECONDS)
         await server.stop(DEFAULT_GRACE_SECONDS)
-        if args.state_file is not None:
+        if options.state_file is not None:
             try:
-                write_atomically(args.state_file, json.dumps(emulator.export(), indent=2))
+                write_atomically(options.state_file, json.dumps(emulator.export(), indent=2))
             except OSError as error:
-                return fail(f"--state-file {args.state_file}: the state was not saved ({error.strerror or error})")
-            log.info("state written to %s", args.state_file)
+                return fail(f"--state-file {error.strerror}: the state was not saved")
+            log.info("state written to %s", options.state_file)
         return 0
     finally:
-        if args.ready_file is not None:
-            _remove_own_ready_file(args.ready_file)
+        if options.ready_file is not None:
+            _remove_own_ready_file(options.ready_file)
+
+
+def _print(text: str) -> None:
+    """Print to stdout; a reader that went away (``serve | head``) does not stop the emulator."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _owned_by_a_live_emulator(path: Path) -> bool:
+    """Whether ``path`` is the ready file of another emulator that is still serving."""
+    try:
+        ready = json.loads(path.read_text())
+        pid, host, port = ready["pid"], ready["host"], ready["port"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return False
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        pass  # alive, under another user
+    except OSError:
+        return False
+    try:  # a reused process id proves nothing: the emulator must still be listening
+        with socket.create_connection((_dialable(str(host)), int(port)), timeout=1.0):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _remove_own_ready_file(path: Path) -> None:
@@ -158,14 +207,48 @@ def _remove_own_ready_file(path: Path) -> None:
             path.unlink()
 
 
-def banner(ready: dict[str, Any], args: argparse.Namespace) -> str:
-    target = ready["target"]
-    host = split_target(target)[0]
-    return f"""momento-auth-emulator ready on {target} (clock: {args.clock}; Ctrl-C stops)
-  MOMENTO_API_KEY (super-user key): {ready["api_key"]}
-  session token:                    {ready["session_token"]}
-  Python SDK:  dataclasses.replace(CredentialProvider.from_string(KEY), control_endpoint="{host}",
-                 cache_endpoint="{host}", token_endpoint="{host}", port={ready["port"]})
-  Node SDK:    CredentialProvider.fromString({{authToken: KEY, endpointOverrides: {{controlEndpoint: "{target}",
-                 cacheEndpoint: "{target}", tokenEndpoint: "{target}", secureConnection: false}}}})
-  Control:     momento-auth-emulator clock advance 1h --target {target}"""
+def _dialable(host: str) -> str:
+    """A host to connect to from this machine: a wildcard address means this machine's loopback."""
+    return LOOPBACK if host in ("0.0.0.0", "::", "") else host
+
+
+def command_prefix() -> str:
+    """How to run this command from the current directory, exactly as it can be pasted into a shell."""
+    script = Path(sys.prefix) / "bin" / COMMAND
+    if not script.exists():
+        return f"{shlex.quote(_relative(Path(sys.executable)))} -m emulator"
+    on_path = shutil.which(COMMAND)
+    if on_path is not None and Path(on_path).resolve() == script.resolve():
+        return COMMAND
+    return shlex.quote(_relative(script))
+
+
+def _relative(path: Path) -> str:
+    """``path`` relative to the current directory when it is inside it, else absolute."""
+    with contextlib.suppress(ValueError, OSError):
+        return str(path.absolute().relative_to(Path.cwd()))
+    return str(path.absolute())
+
+
+def banner(ready: dict[str, Any], settings: Settings, options: ServeOptions) -> str:
+    """What ``serve`` prints once it is ready: the credentials, SDK settings and a control command."""
+    dial = f"{_dialable(ready['host'])}:{ready['port']}"
+    host = split_target(dial)[0]
+    control = f"{command_prefix()} clock advance 1h --target {dial}"
+    lines = [
+        f"momento-auth-emulator ready on {ready['target']} (clock: {settings.clock_mode.value}; Ctrl-C stops)",
+        f"  MOMENTO_API_KEY (super-user key): {ready['api_key']}",
+        f"  session token:                    {ready['session_token']}",
+    ]
+    if options.admin_token_generated:
+        control += f" --admin-token {options.admin_token}"
+        lines.append(f"  admin token (generated):          {options.admin_token}")
+    lines += [
+        f'  Python SDK:  dataclasses.replace(CredentialProvider.from_string(KEY), control_endpoint="{host}",',
+        f'                 cache_endpoint="{host}", token_endpoint="{host}", port={ready["port"]})',
+        "  Node SDK:    CredentialProvider.fromString({authToken: KEY, endpointOverrides: "
+        f'{{controlEndpoint: "{dial}",',
+        f'                 cacheEndpoint: "{dial}", tokenEndpoint: "{dial}", secureConnection: false}}}})',
+        f"  Control:     {control}",
+    ]
+    return "\n".join(lines)

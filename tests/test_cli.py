@@ -245,11 +245,14 @@ def test_a_fault_added_from_the_cli_fails_the_next_sdk_call_then_stops(spawn: Sp
 def test_faults_list_and_clear(spawn: Spawn) -> None:
     emulator = spawn()
     first = cli(emulator, "faults", "add", "--method", "Login", "--code", "internal", "--delay", "1s")
-    cli(emulator, "faults", "add", "--method", "/auth.Auth/GenerateApiToken", "--key-id", "abc", "--token-id", "t")
+    key_id = cli(emulator, "keys", "list")[0]["key_id"]
+    cli(emulator, "faults", "add", "--method", "/auth.Auth/GenerateApiToken", "--key-id", key_id, "--token-id", "t")
+    unknown = one_line_error(run_cli("faults", "add", "--key-id", "abc", "--target", emulator.target))
+    assert "NOT_FOUND: key_id: 'abc" in unknown and "is not the key id" in unknown  # a rule that could never fire
     listed = cli(emulator, "faults", "list")
     summary = [(r["code"], r["count"], r["delay_seconds"]) for r in listed]
     assert summary == [("INTERNAL", None, 1.0), ("UNAVAILABLE", None, 0.0)]
-    assert (listed[1]["key_id"], listed[1]["token_id"]) == ("abc", "t")
+    assert (listed[1]["key_id"], listed[1]["token_id"]) == (key_id, "t")
     assert cli(emulator, "faults", "clear", first["rule_id"]) == {"removed": 1}
     assert cli(emulator, "faults", "clear") == {"removed": 1}
     assert "code:" in one_line_error(run_cli("faults", "add", "--code", "TEAPOT", "--target", emulator.target))
@@ -344,7 +347,7 @@ def test_journal_reset_bootstrap_export_and_import(spawn: Spawn, tmp_path: Path)
 
 def test_a_wrong_target_is_a_one_line_error() -> None:
     line = one_line_error(run_cli("clock", "get", "--target", "127.0.0.1:1"))
-    assert line.startswith("momento-auth-emulator: 127.0.0.1:1: UNAVAILABLE")
+    assert line.startswith("momento-auth-emulator: 127.0.0.1:1: no emulator answering: is it running?")
 
 
 # --- environment and logs -------------------------------------------------------------------------
@@ -441,8 +444,11 @@ def test_a_start_time_out_of_range_is_a_one_line_error(spawn: Spawn) -> None:
     [
         (("--port", "70000"), {}, "--port"),
         (("--port", "-1"), {}, "--port"),
-        ((), {"MOMENTO_EMULATOR_PORT": "65536"}, "--port"),
+        ((), {"MOMENTO_EMULATOR_PORT": "65536"}, "MOMENTO_EMULATOR_PORT: '65536'"),
         (("--super-user-key", "   "), {}, "--super-user-key"),
+        (("--super-user-key", ""), {}, "--super-user-key: must not be empty"),  # a CI secret that expanded to nothing
+        ((), {"MOMENTO_EMULATOR_SUPER_USER_KEY": ""}, "MOMENTO_EMULATOR_SUPER_USER_KEY: must not be empty"),
+        ((), {"MOMENTO_EMULATOR_MAX_DISPOSABLE_TTL": "0.5"}, "MOMENTO_EMULATOR_MAX_DISPOSABLE_TTL: 0.5 s"),
         (("--admin-token", "tab\there"), {}, "--admin-token"),
         (("--admin-token", "café"), {}, "--admin-token"),
     ],
@@ -453,6 +459,9 @@ def test_serve_refuses_values_that_would_make_a_broken_emulator(
     done = run_cli("serve", "--start-time", START_ISO, *args, env=clean_env(**env), timeout=PROMPT_EXIT_SECONDS)
     assert done.returncode == 2
     assert named in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    if named.startswith("MOMENTO_EMULATOR_"):  # a value from the environment is named as its variable
+        assert "--" not in done.stderr
 
 
 @pytest.mark.parametrize(

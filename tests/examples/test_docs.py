@@ -6,7 +6,6 @@ the Node suite (``tests/node/test/9-docs-snippets.test.mjs``).
 
 from __future__ import annotations
 
-import argparse
 import ast
 import contextlib
 import io
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import ENV_PREFIX, build_parser
+from emulator.cli import ENV_PREFIX, SERVE_OPTIONS, build_parser
 from tests.helpers import DEADLINE_SECONDS, REPO, clean_env
 
 README = REPO / "README.md"
@@ -116,13 +115,7 @@ def test_every_documented_command_line_is_accepted_by_the_cli(page: Path) -> Non
 
 
 def test_the_cli_page_documents_every_serve_flag_and_its_variable() -> None:
-    serve = build_parser()._subparsers._group_actions[0].choices["serve"]  # type: ignore[union-attr]
-    flags = {
-        option
-        for action in serve._actions
-        if not isinstance(action, argparse._HelpAction)
-        for option in action.option_strings
-    }
+    flags = {option.flag for option in SERVE_OPTIONS}
     table = {
         match.group(1): match.group(2)
         for match in re.finditer(r"^\| `(--[\w-]+)[^`]*` \| `(\w+)` \|", (REPO / "docs/cli.md").read_text(), re.M)
