@@ -222,8 +222,10 @@ def test_a_remote_control_checks_its_token_and_refuses_use_after_close() -> None
 
 
 def test_a_start_that_times_out_leaves_nothing_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    released = threading.Event()
+
     def slow_emulator(settings: Settings) -> Emulator:
-        time.sleep(0.3)  # a start that cannot finish within the timeout below
+        released.wait(20)  # a start that cannot finish before the timeout below has been raised
         return Emulator(settings)
 
     monkeypatch.setattr("emulator.server.Emulator", slow_emulator)
@@ -232,6 +234,7 @@ def test_a_start_that_times_out_leaves_nothing_serving(monkeypatch: pytest.Monke
     before = set(threading.enumerate())
     with pytest.raises(TimeoutError, match="did not start within 0.05 s"):
         server.start(timeout=0.05)
+    released.set()
     [thread] = [t for t in set(threading.enumerate()) - before if t.name == "momento-auth-emulator"]
 
     def port_free() -> bool:
