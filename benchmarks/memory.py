@@ -21,8 +21,9 @@ from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
-from emulator.core.state import State
+from emulator.services.call import local_call
 from emulator.services.momento import generate_api_token
+from emulator.services.registry import CATALOG
 
 START = 1893456000.0  # 2030-01-01T00:00:00Z
 PAGE_BYTES = 4096
@@ -48,18 +49,19 @@ def request_bytes(session_token: str, valid_for: int) -> bytes:
     return request.SerializeToString()
 
 
-def issue(state: State, raw: bytes, count: int) -> None:
+def issue(emulator: Emulator, raw: bytes, count: int) -> None:
     decode = auth_pb2._GenerateApiTokenRequest.FromString
     for _ in range(count):
-        generate_api_token(state, decode(raw))
+        generate_api_token(local_call(emulator, CATALOG), decode(raw))
 
 
 def per_key(keys: int) -> dict[str, Any]:
-    state = Emulator(Settings(start_time=START)).state
+    emulator = Emulator(Settings(start_time=START))
+    state = emulator.state
     raw = request_bytes(state.session_token, 3600)
-    issue(state, raw, 1000)  # warm every code path and allocator pool before the baseline
+    issue(emulator, raw, 1000)  # warm every code path and allocator pool before the baseline
     before = rss_bytes()
-    issue(state, raw, keys)
+    issue(emulator, raw, keys)
     after = rss_bytes()
     return {
         "keys": keys,
@@ -71,12 +73,13 @@ def per_key(keys: int) -> dict[str, Any]:
 
 
 def churn(rounds: int, per_round: int) -> dict[str, Any]:
-    state = Emulator(Settings(start_time=START)).state
+    emulator = Emulator(Settings(start_time=START))
+    state = emulator.state
     raw = request_bytes(state.session_token, 60)
     rss: list[float] = []
     live: list[int] = []
     for _ in range(rounds):
-        issue(state, raw, per_round)
+        issue(emulator, raw, per_round)
         state.clock.advance(600)
         rss.append(rss_bytes() / 2**20)
         live.append(len(state.credentials()))

@@ -27,6 +27,7 @@ from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL, Settings, clock_mod
 from emulator.core.errors import InvalidArgument
 from emulator.core.faults import MAX_COUNT
 from emulator.process import COMMAND, LOOPBACK, ServeOptions, fail, serve, write_atomically
+from emulator.services.registry import CATALOG
 from emulator.services.rpc import ADMIN_TOKEN_RULE, usable_as_admin_token
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ DEFAULT_PORT = 8090
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _WILDCARDS = ("0.0.0.0", "::")
+METHOD_HELP = "a Momento RPC by name or path (" + ", ".join(p.rsplit("/", 1)[1] for p in CATALOG.methods) + ")"
 
 
 class UsageError(Exception):
@@ -85,6 +87,16 @@ def header_value(text: str) -> str:
     if not usable_as_admin_token(text):
         raise argparse.ArgumentTypeError(ADMIN_TOKEN_RULE)
     return text
+
+
+def momento_method(name: str) -> str:
+    """A Momento RPC's full path from its name or path, resolved by the RPC registry as the server does."""
+    from emulator.control import ControlError
+
+    try:
+        return CATALOG.resolve(name)
+    except InvalidArgument as error:
+        raise ControlError("INVALID_ARGUMENT", error.message) from None
 
 
 def super_user_key(text: str) -> str:
@@ -224,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", metavar="ACTION", required=True
     )
     add = faults.add_parser("add", parents=[client], help="add a fault rule")
-    add.add_argument("--method", action="append", default=[], help="RPC name or path; repeatable; default: all")
+    add.add_argument("--method", action="append", default=[], help=f"{METHOD_HELP}; repeatable; default: all")
     add.add_argument("--code", default="UNAVAILABLE", help="gRPC status name (default UNAVAILABLE)")
     add.add_argument("--count", type=positive_int, help="how many calls to fail (default: until cleared)")
     add.add_argument("--delay", type=parse_duration, default=0.0, help="wall-clock delay before answering")
@@ -236,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     clear.add_argument("rule_id", nargs="?", default="")
 
     journal = commands.add_parser("journal", parents=[client], help="show served Momento calls")
-    journal.add_argument("--method", default="", help="only this RPC")
+    journal.add_argument("--method", default="", help=f"only this RPC: {METHOD_HELP}")
     journal.add_argument("--limit", type=positive_int, default=0, help="only the newest N")
     journal.add_argument("--clear", action="store_true", help="then remove the entries up to the newest printed")
 
@@ -403,12 +415,12 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
     if command == "faults":
         if action == "add":
             return control.add_fault(
-                args.method, args.code, count=args.count, delay=args.delay, message=args.message,
-                key_id=args.key_id, token_id=args.token_id,
+                [momento_method(m) for m in args.method if m], args.code, count=args.count, delay=args.delay,
+                message=args.message, key_id=args.key_id, token_id=args.token_id,
             )  # fmt: skip
         return control.faults() if action == "list" else {"removed": control.clear_faults(args.rule_id)}
     if command == "journal":
-        entries = control.journal(args.method, args.limit)
+        entries = control.journal(momento_method(args.method) if args.method.strip() else "", args.limit)
         if args.clear and entries:  # up to the newest entry read: calls that came meanwhile stay
             control.clear_journal(max(entry["seq"] for entry in entries))
         return entries

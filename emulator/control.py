@@ -23,7 +23,9 @@ from emulator.core.clock import epoch_of, from_epoch
 from emulator.core.emulator import Emulator
 from emulator.core.errors import EmulatorError
 from emulator.core.faults import MAX_COUNT
-from emulator.services.admin import AdminService
+from emulator.services import admin
+from emulator.services.call import local_call
+from emulator.services.registry import CATALOG, RPCS
 from emulator.services.rpc import ADMIN_TOKEN_HEADER, ADMIN_TOKEN_RULE, usable_as_admin_token
 from emulator.services.status import status_of
 
@@ -183,11 +185,11 @@ class Control:
 
 def local_control(emulator: Emulator) -> Control:
     """Control an emulator in this process by calling its admin handlers directly."""
-    handlers = {m.name: m.handle for m in AdminService(emulator).methods()}
+    handlers = {rpc.name: rpc.handler for rpc in RPCS if rpc.service == admin.SERVICE}
 
     def call(name: str, request: Message, response_type: type[Message]) -> Any:
         try:
-            return handlers[name](emulator.state, request)
+            return handlers[name](local_call(emulator, CATALOG), request)
         except EmulatorError as error:
             raise ControlError(status_of(error).name, error.message) from None
 
@@ -215,7 +217,7 @@ class RemoteControl(Control):
             if self._closed:
                 raise RuntimeError(f"this control of {target} is closed")
             stub: grpc.UnaryUnaryMultiCallable[Message, Message] = self._channel.unary_unary(
-                f"/{AdminService.SERVICE}/{name}",
+                f"/{admin.SERVICE}/{name}",
                 request_serializer=lambda m: m.SerializeToString(),
                 response_deserializer=response_type.FromString,
             )

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from emulator.reachable import Bootstraps
+
 if TYPE_CHECKING:
     import momento
 
@@ -49,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-class MomentoEmulator:
+class MomentoEmulator(Bootstraps):
     """What a test gets: where the emulator listens, its bootstrap credentials, and its controls."""
 
     def __init__(self, target: str, control: Control, *, external: bool) -> None:
@@ -74,11 +76,6 @@ class MomentoEmulator:
         return split_target(self.target)[1]
 
     @property
-    def bootstrap(self) -> Bootstrap:
-        """The current bootstrap credentials (read each time: a reset inside the test changes them)."""
-        return self.control.bootstrap()
-
-    @property
     def api_key(self) -> str:
         """The super-user key in the base64 form users hold (``MOMENTO_API_KEY``)."""
         return self.bootstrap.api_key
@@ -100,7 +97,7 @@ class MomentoEmulator:
         return node_settings(self.target, key if key is not None else self.api_key)
 
 
-class EmulatorSession:
+class EmulatorSession(Bootstraps):
     """The session's emulator: one started here, or an external one named by the environment."""
 
     def __init__(self, target: str, control: Control, server: ThreadedEmulatorServer | None = None) -> None:

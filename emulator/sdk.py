@@ -8,22 +8,13 @@ emulator's super-user key.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from emulator.core.keys import unwrap, wrap
+from emulator.reachable import Reachable
 
 if TYPE_CHECKING:
     import momento
-
-    from emulator.control import Control
-
-
-class Reachable(Protocol):
-    @property
-    def target(self) -> str: ...
-
-    @property
-    def control(self) -> Control: ...
 
 
 def credential_provider(emulator: Reachable | str, key: str | None = None) -> momento.CredentialProvider:

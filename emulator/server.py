@@ -7,40 +7,36 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import grpc
-from google.protobuf.message import Message
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
+from grpc_health.v1 import health, health_pb2
 
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
-from emulator.services.admin import AdminService
-from emulator.services.momento import AUTH_METHODS, TOKEN_METHODS
-from emulator.services.rpc import ADMIN_TOKEN_RULE, DECODE_ERRORS, Dispatcher, undecodable, usable_as_admin_token
+from emulator.reachable import Bootstraps
+from emulator.services.bundled import add_health_and_reflection
+from emulator.services.registry import CATALOG, SERVICE_NAMES, services
+from emulator.services.rpc import ADMIN_TOKEN_RULE, Dispatcher, usable_as_admin_token
 
 if TYPE_CHECKING:
-    from emulator.control import Bootstrap, Control
+    from emulator.control import Control
 
 # What grpc itself accepts: large enough for the state document of ~400k keys (ImportState);
 # Momento requests have their own, smaller limit (MAX_MOMENTO_REQUEST_BYTES in services/rpc.py).
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 DEFAULT_GRACE_SECONDS = 5.0
-SERVICE_NAMES = ("auth.Auth", "token.Token", AdminService.SERVICE)
 
 
 class PortInUse(OSError):
     """The requested address could not be bound."""
 
 
-class EmulatorServer:
+class EmulatorServer(Bootstraps):
     """An emulator serving on ``host:port`` (port 0 picks a free one)."""
 
     def __init__(
@@ -86,11 +82,6 @@ class EmulatorServer:
             self._control = local_control(self.emulator)
         return self._control
 
-    @property
-    def bootstrap(self) -> Bootstrap:
-        """The current super-user key and session token (they change on reset unless seeded)."""
-        return self.control.bootstrap()
-
     async def start(self) -> None:
         if self._server is not None:
             raise RuntimeError(f"the emulator on {self.target} is already started")
@@ -117,20 +108,9 @@ class EmulatorServer:
             await server.stop(None)
             raise
         self.emulator, self._control = emulator, None
-        self._dispatcher = dispatcher = Dispatcher(emulator, self._admin_token)
-        server.add_generic_rpc_handlers(
-            (
-                dispatcher.service("auth.Auth", AUTH_METHODS),
-                dispatcher.service("token.Token", TOKEN_METHODS),
-                dispatcher.service(AdminService.SERVICE, AdminService(emulator).methods()),
-            )
-        )
-        self._health = health.aio.HealthServicer()
-        bundled = _DecodeGuard(server)
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, bundled)
-        reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
-            reflection.aio.ReflectionServicer((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)), bundled
-        )
+        self._dispatcher = dispatcher = Dispatcher(emulator, self._admin_token, CATALOG)
+        server.add_generic_rpc_handlers(tuple(dispatcher.service(name, rpcs) for name, rpcs in services().items()))
+        self._health = add_health_and_reflection(server, SERVICE_NAMES)
         await server.start()
         for name in ("", *SERVICE_NAMES):
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -139,7 +119,7 @@ class EmulatorServer:
     @staticmethod
     def _load(emulator: Emulator, document: dict[str, Any]) -> None:
         try:
-            emulator.load(document)
+            emulator.load(document, CATALOG)
         except InvalidArgument as error:
             raise InvalidArgument(f"state document: {error.message}") from None
 
@@ -170,82 +150,12 @@ class EmulatorServer:
         await self.stop()
 
 
-class _DecodeGuard:
-    """Stands in for the server while grpcio's generated code registers the health and reflection handlers.
-
-    Each handler is registered without its request deserializer and decodes the body itself, so a body
-    that is not a valid message gets INVALID_ARGUMENT, as from the emulator's own services, not UNKNOWN.
-    """
-
-    def __init__(self, server: grpc.aio.Server) -> None:
-        self._server = server
-
-    def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
-        self._server.add_generic_rpc_handlers(tuple(_GuardedGeneric(handler) for handler in handlers))
-
-    def add_registered_method_handlers(
-        self, service: str, handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
-    ) -> None:
-        self._server.add_registered_method_handlers(service, {name: _guarded(h) for name, h in handlers.items()})
-
-
-class _GuardedGeneric(grpc.GenericRpcHandler):
-    def __init__(self, handler: grpc.GenericRpcHandler) -> None:
-        self._handler = handler
-
-    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[Any, Any] | None:
-        found = self._handler.service(handler_call_details)
-        return None if found is None else _guarded(found)
-
-
-_HANDLER_FACTORIES = {
-    (False, False): grpc.unary_unary_rpc_method_handler,
-    (False, True): grpc.unary_stream_rpc_method_handler,
-    (True, False): grpc.stream_unary_rpc_method_handler,
-    (True, True): grpc.stream_stream_rpc_method_handler,
-}
-
-
-def _guarded(handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
-    """``handler`` (of an aio servicer) with its request body decoded, or refused, inside the call."""
-    deserialize = handler.request_deserializer
-    if deserialize is None:
-        return handler
-    owner = getattr(deserialize, "__self__", None)  # generated code passes the request type's FromString
-    name = owner.DESCRIPTOR.full_name if isinstance(owner, type) and issubclass(owner, Message) else "request"
-    behaviors = (handler.unary_unary, handler.unary_stream, handler.stream_unary, handler.stream_stream)
-    behavior = cast("Callable[..., Any]", next(b for b in behaviors if b is not None))
-
-    async def decode(raw: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        try:
-            return deserialize(raw)
-        except DECODE_ERRORS as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, undecodable(name, error).message)
-
-    async def decode_all(raws: AsyncIterable[bytes], context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
-        async for raw in raws:
-            yield await decode(raw, context)
-
-    async def call(arrived: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        request = decode_all(arrived, context) if handler.request_streaming else await decode(arrived, context)
-        result = behavior(request, context)
-        if inspect.isasyncgen(result):  # responses yielded, not written
-            async for response in result:
-                await context.write(response)
-            return None
-        return await result
-
-    factory = _HANDLER_FACTORIES[handler.request_streaming, handler.response_streaming]
-    return factory(call, response_serializer=handler.response_serializer)
-
-
-class ThreadedEmulatorServer:
+class ThreadedEmulatorServer(Bootstraps):
     """An :class:`EmulatorServer` on its own thread and event loop; never touches the caller's loop."""
 
     def __init__(self, settings: Settings | None = None, **options: Any) -> None:
         self.server = EmulatorServer(settings, **options)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._dispatcher: Dispatcher | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -266,10 +176,6 @@ class ThreadedEmulatorServer:
     def control(self) -> Control:
         """Clock, reset, keys, faults and journal as plain calls; safe from any thread."""
         return self.server.control
-
-    @property
-    def bootstrap(self) -> Bootstrap:
-        return self.server.control.bootstrap()
 
     def start(self, timeout: float = 30.0) -> ThreadedEmulatorServer:
         if self._thread is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from emulator.core.clock import ClockMode, wall_time
 from emulator.core.config import Settings
+from emulator.core.faults import Catalog
 from emulator.core.snapshot import export_state, import_state
 from emulator.core.state import State
 
@@ -28,9 +29,13 @@ class Emulator:
     def export(self) -> dict[str, Any]:
         return export_state(self.state)
 
-    def load(self, document: object) -> State:
-        """Replace the state with an exported one; on a bad document nothing changes."""
-        self.state = import_state(document, self.settings)
+    def load(self, document: object, catalog: Catalog | None = None) -> State:
+        """Replace the state with an exported one; on a bad document nothing changes.
+
+        Its fault rules may name only the methods and status names of ``catalog`` (the service
+        layer's; without one, a document with fault rules is refused).
+        """
+        self.state = import_state(document, self.settings, catalog or Catalog())
         return self.state
 
 

@@ -7,33 +7,29 @@ from dataclasses import dataclass, field, replace
 
 from emulator.core.errors import InvalidArgument, NotFound
 
-MOMENTO_METHODS = (
-    "/auth.Auth/GenerateApiToken",
-    "/auth.Auth/RefreshApiToken",
-    "/auth.Auth/Login",
-    "/token.Token/GenerateDisposableToken",
-)
-
-# gRPC status names a rule may answer with (OK means "delay only, then serve normally").
-STATUS_NAMES = (
-    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-    "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-    "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-    "UNAUTHENTICATED",
-)  # fmt: skip
-
 MAX_DELAY_SECONDS = 60.0
 MAX_COUNT = 2**32 - 1  # counts and hits are 32-bit in the admin API
 
 
-def resolve_method(name: str) -> str:
-    """``GenerateDisposableToken`` or ``/token.Token/GenerateDisposableToken`` -> the full path."""
-    text = name.strip()
-    for path in MOMENTO_METHODS:
-        if text in (path, path.rsplit("/", 1)[1], path.lstrip("/")):
-            return path
-    known = ", ".join(p.rsplit("/", 1)[1] for p in MOMENTO_METHODS)
-    raise InvalidArgument(f"method: {name!r} is not a Momento method; known: {known}")
+@dataclass(frozen=True)
+class Catalog:
+    """What fault rules and journal queries may name: given by the service layer, which knows the RPCs.
+
+    ``methods`` are the full paths of the Momento RPCs served; ``codes`` the status names a rule may
+    answer with ("OK" meaning "delay only, then serve normally"). The core itself knows neither.
+    """
+
+    methods: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+
+    def resolve(self, name: str) -> str:
+        """A method's name (``Name``), path (``/package.Service/Name``) or path without the slash -> the path."""
+        text = name.strip()
+        for path in self.methods:
+            if text in (path, path.rsplit("/", 1)[1], path.lstrip("/")):
+                return path
+        known = ", ".join(p.rsplit("/", 1)[1] for p in self.methods)
+        raise InvalidArgument(f"method: {name!r} is not a Momento method; known: {known}")
 
 
 @dataclass(frozen=True)
@@ -65,13 +61,13 @@ class FaultRule:
         }  # fmt: skip
 
 
-def rule_from_json(data: dict[str, object]) -> FaultRule:
-    """Build and validate a rule from user input or an exported document."""
-    methods = data.get("methods") or list(MOMENTO_METHODS)
+def rule_from_json(data: dict[str, object], catalog: Catalog) -> FaultRule:
+    """Build and validate a rule from user input or an exported document, against ``catalog``."""
+    methods = data.get("methods") or list(catalog.methods)
     if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
         raise InvalidArgument("methods: must be a list of method names")
     code = str(data.get("code") or "UNAVAILABLE").upper()
-    if code not in STATUS_NAMES:
+    if code not in catalog.codes:
         raise InvalidArgument(f"code: {code!r} is not a gRPC status name")
     count = data.get("count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT):
@@ -87,7 +83,7 @@ def rule_from_json(data: dict[str, object]) -> FaultRule:
     if isinstance(hits, bool) or not isinstance(hits, int) or not 0 <= hits <= MAX_COUNT:
         raise InvalidArgument(f"hits: {hits!r} is not a whole number from 0 to {MAX_COUNT}")
     return FaultRule(
-        methods=tuple(dict.fromkeys(resolve_method(m) for m in methods)),
+        methods=tuple(dict.fromkeys(catalog.resolve(m) for m in methods)),
         code=code,
         message=str(data.get("message") or ""),
         count=count,

@@ -22,7 +22,7 @@ from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import EmulatorError, InvalidArgument
-from emulator.core.faults import rule_from_json
+from emulator.core.faults import Catalog, rule_from_json
 from emulator.core.permissions import from_json, to_json, validate
 from emulator.core.state import State
 
@@ -50,8 +50,9 @@ def export_state(state: State) -> dict[str, Any]:
     }
 
 
-def import_state(document: object, settings: Settings) -> State:
-    """Build a new state from ``document``; raise ``InvalidArgument`` naming the bad field."""
+def import_state(document: object, settings: Settings, catalog: Catalog) -> State:
+    """Build a new state from ``document`` (its fault rules checked against ``catalog``);
+    raise ``InvalidArgument`` naming the bad field."""
     if not isinstance(document, dict):
         raise InvalidArgument("document: must be a JSON object")
     if document.get("format") != FORMAT:
@@ -93,7 +94,7 @@ def import_state(document: object, settings: Settings) -> State:
         field = "faults"
         for index, item in enumerate(_list(document.get("faults", []))):
             field = f"faults[{index}]"
-            state.faults.add(rule_from_json(_object(item)))
+            state.faults.add(rule_from_json(_object(item), catalog))
     except EmulatorError as error:
         message = error.message if error.message.startswith(field) else f"{field}: {error.message}"
         raise InvalidArgument(message) from None

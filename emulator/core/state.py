@@ -38,7 +38,6 @@ class Issued:
     api_key: str
     valid_until: int | None
     refresh_token: str = ""
-    credential: Credential | None = None
 
 
 class State:
@@ -143,7 +142,7 @@ class State:
             now = self.clock.now()
             ttl = self.settings.login_ttl
             credential = self._new(Kind.SESSION, SUPER_USER, now, ttl, issued_by="login")
-            return Issued(self._sign(credential), credential.valid_until, credential=credential)
+            return Issued(self._sign(credential), credential.valid_until)
 
     def generate_api_key(
         self,
@@ -210,7 +209,7 @@ class State:
             credential = self._new(
                 Kind.DISPOSABLE, permissions, now, valid_for, token_id=token_id, issued_by=caller.key_id
             )
-            return Issued(self._sign(credential), credential.valid_until, credential=credential)
+            return Issued(self._sign(credential), credential.valid_until)
 
     # --- inspection and control -------------------------------------------------------------
 
@@ -314,7 +313,7 @@ class State:
     def _issue(self, credential: Credential) -> Issued:
         if credential.valid_until is not None:
             credential.refresh_token = self._entropy.token(24)
-        return Issued(self._sign(credential), credential.valid_until, credential.refresh_token or "", credential)
+        return Issued(self._sign(credential), credential.valid_until, credential.refresh_token or "")
 
     def _prune(self, now: float) -> None:
         horizon = now - self.settings.expired_retention

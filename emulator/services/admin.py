@@ -1,4 +1,7 @@
-"""The emulator's own Admin service (protos/admin.proto): thin translations onto the core."""
+"""The emulator's own Admin service (protos/admin.proto): thin translations onto the core.
+
+Each handler is one row of the RPC registry (``emulator.services.registry``).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +14,13 @@ from google.protobuf.message import Message
 from emulator._generated import admin_pb2 as pb
 from emulator.core.clock import ClockMode, parse_instant, to_iso
 from emulator.core.credentials import Credential
-from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
-from emulator.core.faults import FaultRule, resolve_method, rule_from_json
+from emulator.core.faults import FaultRule, rule_from_json
 from emulator.core.journal import Entry
 from emulator.core.keys import fingerprint
 from emulator.core.permissions import to_json
 from emulator.core.state import State
-from emulator.services.rpc import Method
+from emulator.services.call import Call
 
 SECRET_FIELDS = frozenset({"auth_token", "api_key", "refresh_token", "session_token"})
 
@@ -51,108 +53,115 @@ def _shorten(value: Any) -> Any:
     return value
 
 
-class AdminService:
-    """Serves ``momento_emulator.admin.v1.Admin`` for one :class:`Emulator`."""
+SERVICE = "momento_emulator.admin.v1.Admin"
 
-    SERVICE = "momento_emulator.admin.v1.Admin"
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emulator = emulator
+def get_clock(call: Call, request: pb.GetClockRequest) -> pb.ClockState:
+    return _clock(call.state)
 
-    def methods(self) -> list[Method]:
-        table: list[tuple[str, type[Message], Any]] = [
-            ("GetClock", pb.GetClockRequest, lambda s, r: _clock(s)),
-            ("SetClock", pb.SetClockRequest, self.set_clock),
-            ("AdvanceClock", pb.AdvanceClockRequest, self.advance_clock),
-            ("SetClockMode", pb.SetClockModeRequest, self.set_clock_mode),
-            ("Reset", pb.ResetRequest, lambda s, r: _bootstrap(self._emulator.reset())),
-            ("GetBootstrap", pb.GetBootstrapRequest, lambda s, r: _bootstrap(s)),
-            ("ExportState", pb.ExportStateRequest, self.export_state),
-            ("ImportState", pb.StateDocument, self.import_state),
-            ("ListKeys", pb.ListKeysRequest, self.list_keys),
-            ("DescribeKey", pb.KeyRequest, lambda s, r: _key_info(s.find(_required(r.key, "key")), s)),
-            ("RevokeKey", pb.KeyRequest, lambda s, r: _key_info(s.revoke(_required(r.key, "key")), s)),
-            ("Authorize", pb.AuthorizeRequest, self.authorize),
-            ("AddFault", pb.FaultRule, self.add_fault),
-            ("ListFaults", pb.ListFaultsRequest, lambda s, r: pb.ListFaultsResponse(rules=_rules(s))),
-            ("ClearFaults", pb.ClearFaultsRequest, self.clear_faults),
-            ("GetJournal", pb.GetJournalRequest, self.get_journal),
-            ("ClearJournal", pb.ClearJournalRequest, self.clear_journal),
-        ]  # fmt: skip
-        return [Method(f"/{self.SERVICE}/{name}", kind, handle, momento=False) for name, kind, handle in table]
 
-    def set_clock(self, state: State, request: pb.SetClockRequest) -> pb.ClockState:
-        which = request.WhichOneof("instant")
-        if which is None:
-            raise InvalidArgument("instant: set one of time or epoch_seconds")
-        instant = parse_instant(request.time) if which == "time" else _finite(request.epoch_seconds, "epoch_seconds")
-        state.clock.set(instant)
-        return _clock(state)
+def set_clock(call: Call, request: pb.SetClockRequest) -> pb.ClockState:
+    which = request.WhichOneof("instant")
+    if which is None:
+        raise InvalidArgument("instant: set one of time or epoch_seconds")
+    instant = parse_instant(request.time) if which == "time" else _finite(request.epoch_seconds, "epoch_seconds")
+    call.state.clock.set(instant)
+    return _clock(call.state)
 
-    def advance_clock(self, state: State, request: pb.AdvanceClockRequest) -> pb.ClockState:
-        state.clock.advance(_finite(request.seconds, "seconds"))
-        return _clock(state)
 
-    def set_clock_mode(self, state: State, request: pb.SetClockModeRequest) -> pb.ClockState:
-        try:
-            mode = ClockMode(request.mode.strip().lower())
-        except ValueError:
-            raise InvalidArgument(f"mode: {request.mode!r} is not one of manual, system") from None
-        state.clock.set_mode(mode)
-        return _clock(state)
+def advance_clock(call: Call, request: pb.AdvanceClockRequest) -> pb.ClockState:
+    call.state.clock.advance(_finite(request.seconds, "seconds"))
+    return _clock(call.state)
 
-    def export_state(self, state: State, request: pb.ExportStateRequest) -> pb.StateDocument:
-        return pb.StateDocument(json=json.dumps(self._emulator.export(), indent=2))
 
-    def import_state(self, state: State, request: pb.StateDocument) -> pb.Bootstrap:
-        try:
-            document = json.loads(request.json)
-        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
-            raise InvalidArgument(f"json: not a JSON document ({error})") from None
-        return _bootstrap(self._emulator.load(document))
+def set_clock_mode(call: Call, request: pb.SetClockModeRequest) -> pb.ClockState:
+    try:
+        mode = ClockMode(request.mode.strip().lower())
+    except ValueError:
+        raise InvalidArgument(f"mode: {request.mode!r} is not one of manual, system") from None
+    call.state.clock.set_mode(mode)
+    return _clock(call.state)
 
-    def list_keys(self, state: State, request: pb.ListKeysRequest) -> pb.ListKeysResponse:
-        now = state.clock.now()
-        keys = [c for c in state.credentials() if request.include_inactive or c.status(now) == "active"]
-        return pb.ListKeysResponse(keys=[_key_info(c, state) for c in keys])
 
-    def authorize(self, state: State, request: pb.AuthorizeRequest) -> pb.AuthorizeResponse:
-        credential, decision = state.authorize(
-            _required(request.key, "key"),
-            _required(request.action, "action"),
-            request.cache,
-            item=request.item if request.HasField("item") else None,
-            topic=request.topic if request.HasField("topic") else None,
-            function=request.function if request.HasField("function") else None,
-        )
-        return pb.AuthorizeResponse(
-            allowed=decision.allowed,
-            reason=decision.reason,
-            matched_index=-1 if decision.grant_index is None else decision.grant_index,
-            matched_permission=decision.grant.describe() if decision.grant else "",
-            key_id=credential.key_id,
-        )
+def reset(call: Call, request: pb.ResetRequest) -> pb.Bootstrap:
+    return _bootstrap(call.emulator.reset())
 
-    def add_fault(self, state: State, request: pb.FaultRule) -> pb.FaultRule:
-        from google.protobuf.json_format import MessageToDict
 
-        data = MessageToDict(request, preserving_proto_field_name=True)
-        data["count"] = request.count or None
-        data["delay_seconds"] = _finite(request.delay_seconds, "delay_seconds")
-        data.pop("rule_id", None)
-        data.pop("hits", None)
-        return _rule(state.add_fault(rule_from_json(data)))
+def get_bootstrap(call: Call, request: pb.GetBootstrapRequest) -> pb.Bootstrap:
+    return _bootstrap(call.state)
 
-    def clear_journal(self, state: State, request: pb.ClearJournalRequest) -> pb.ClearJournalResponse:
-        return pb.ClearJournalResponse(removed=state.journal.clear(request.through_seq))
 
-    def clear_faults(self, state: State, request: pb.ClearFaultsRequest) -> pb.ClearFaultsResponse:
-        return pb.ClearFaultsResponse(removed=state.faults.clear(request.rule_id))
+def export_state(call: Call, request: pb.ExportStateRequest) -> pb.StateDocument:
+    return pb.StateDocument(json=json.dumps(call.emulator.export(), indent=2))
 
-    def get_journal(self, state: State, request: pb.GetJournalRequest) -> pb.GetJournalResponse:
-        method = resolve_method(request.method) if request.method.strip() else ""
-        entries = state.journal.entries(method, request.limit)
-        return pb.GetJournalResponse(entries=[_entry(e) for e in entries])
+
+def import_state(call: Call, request: pb.StateDocument) -> pb.Bootstrap:
+    try:
+        document = json.loads(request.json)
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
+        raise InvalidArgument(f"json: not a JSON document ({error})") from None
+    return _bootstrap(call.emulator.load(document, call.catalog))
+
+
+def list_keys(call: Call, request: pb.ListKeysRequest) -> pb.ListKeysResponse:
+    state, now = call.state, call.now
+    keys = [c for c in state.credentials() if request.include_inactive or c.status(now) == "active"]
+    return pb.ListKeysResponse(keys=[_key_info(c, state) for c in keys])
+
+
+def describe_key(call: Call, request: pb.KeyRequest) -> pb.KeyInfo:
+    return _key_info(call.state.find(_required(request.key, "key")), call.state)
+
+
+def revoke_key(call: Call, request: pb.KeyRequest) -> pb.KeyInfo:
+    return _key_info(call.state.revoke(_required(request.key, "key")), call.state)
+
+
+def authorize(call: Call, request: pb.AuthorizeRequest) -> pb.AuthorizeResponse:
+    credential, decision = call.state.authorize(
+        _required(request.key, "key"),
+        _required(request.action, "action"),
+        request.cache,
+        item=request.item if request.HasField("item") else None,
+        topic=request.topic if request.HasField("topic") else None,
+        function=request.function if request.HasField("function") else None,
+    )
+    return pb.AuthorizeResponse(
+        allowed=decision.allowed,
+        reason=decision.reason,
+        matched_index=-1 if decision.grant_index is None else decision.grant_index,
+        matched_permission=decision.grant.describe() if decision.grant else "",
+        key_id=credential.key_id,
+    )
+
+
+def add_fault(call: Call, request: pb.FaultRule) -> pb.FaultRule:
+    from google.protobuf.json_format import MessageToDict
+
+    data = MessageToDict(request, preserving_proto_field_name=True)
+    data["count"] = request.count or None
+    data["delay_seconds"] = _finite(request.delay_seconds, "delay_seconds")
+    data.pop("rule_id", None)
+    data.pop("hits", None)
+    return _rule(call.state.add_fault(rule_from_json(data, call.catalog)))
+
+
+def list_faults(call: Call, request: pb.ListFaultsRequest) -> pb.ListFaultsResponse:
+    return pb.ListFaultsResponse(rules=[_rule(r) for r in call.state.faults.rules()])
+
+
+def clear_faults(call: Call, request: pb.ClearFaultsRequest) -> pb.ClearFaultsResponse:
+    return pb.ClearFaultsResponse(removed=call.state.faults.clear(request.rule_id))
+
+
+def get_journal(call: Call, request: pb.GetJournalRequest) -> pb.GetJournalResponse:
+    method = call.catalog.resolve(request.method) if request.method.strip() else ""
+    entries = call.state.journal.entries(method, request.limit)
+    return pb.GetJournalResponse(entries=[_entry(e) for e in entries])
+
+
+def clear_journal(call: Call, request: pb.ClearJournalRequest) -> pb.ClearJournalResponse:
+    return pb.ClearJournalResponse(removed=call.state.journal.clear(request.through_seq))
 
 
 def _required(value: str, field: str) -> str:
@@ -206,10 +215,6 @@ def _rule(rule: FaultRule) -> pb.FaultRule:
         methods=list(rule.methods), code=rule.code, message=rule.message, count=rule.count or 0,
         delay_seconds=rule.delay, key_id=rule.key_id, token_id=rule.token_id, rule_id=rule.rule_id, hits=rule.hits,
     )  # fmt: skip
-
-
-def _rules(state: State) -> list[pb.FaultRule]:
-    return [_rule(r) for r in state.faults.rules()]
 
 
 def _entry(entry: Entry) -> pb.JournalEntry:

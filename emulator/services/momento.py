@@ -1,16 +1,19 @@
-"""Momento's Auth and Token services: parse the request, call the core once, build the response."""
+"""Momento's Auth and Token services: parse the request, call the core once, build the response.
+
+Each handler is one row of the RPC registry (``emulator.services.registry``).
+"""
 
 from __future__ import annotations
 
 from momento_wire_types import auth_pb2, token_pb2
 
 from emulator.core.errors import InvalidArgument
-from emulator.core.state import State
+from emulator.services.call import Call
 from emulator.services.convert import permissions_from_proto
-from emulator.services.rpc import Method
 
 
-def generate_api_token(state: State, request: auth_pb2._GenerateApiTokenRequest) -> auth_pb2._GenerateApiTokenResponse:
+def generate_api_token(call: Call, request: auth_pb2._GenerateApiTokenRequest) -> auth_pb2._GenerateApiTokenResponse:
+    state = call.state
     expiry = request.WhichOneof("expiry")
     if expiry is None:
         raise InvalidArgument("expiry: set one of never or expires")
@@ -29,7 +32,8 @@ def generate_api_token(state: State, request: auth_pb2._GenerateApiTokenRequest)
     )
 
 
-def refresh_api_token(state: State, request: auth_pb2._RefreshApiTokenRequest) -> auth_pb2._RefreshApiTokenResponse:
+def refresh_api_token(call: Call, request: auth_pb2._RefreshApiTokenRequest) -> auth_pb2._RefreshApiTokenResponse:
+    state = call.state
     issued = state.refresh_api_key(request.api_key, request.refresh_token)
     return auth_pb2._RefreshApiTokenResponse(
         api_key=issued.api_key,
@@ -39,7 +43,8 @@ def refresh_api_token(state: State, request: auth_pb2._RefreshApiTokenRequest) -
     )
 
 
-def login(state: State, request: auth_pb2._LoginRequest) -> list[auth_pb2._LoginResponse]:
+def login(call: Call, request: auth_pb2._LoginRequest) -> list[auth_pb2._LoginResponse]:
+    state = call.state
     issued = state.login()
     logged_in = auth_pb2._LoginResponse.LoggedIn(
         session_token=issued.api_key, valid_for_seconds=state.settings.login_ttl
@@ -51,8 +56,9 @@ def login(state: State, request: auth_pb2._LoginRequest) -> list[auth_pb2._Login
 
 
 def generate_disposable_token(
-    state: State, request: token_pb2._GenerateDisposableTokenRequest
+    call: Call, request: token_pb2._GenerateDisposableTokenRequest
 ) -> token_pb2._GenerateDisposableTokenResponse:
+    state = call.state
     if not request.HasField("expires"):
         raise InvalidArgument("expires: required for disposable tokens")
     issued = state.generate_disposable_token(
@@ -64,22 +70,3 @@ def generate_disposable_token(
     return token_pb2._GenerateDisposableTokenResponse(
         api_key=issued.api_key, endpoint=state.settings.endpoint, valid_until=issued.valid_until or 0
     )
-
-
-def _auth_token(request: auth_pb2._GenerateApiTokenRequest) -> str:
-    return request.auth_token
-
-
-AUTH_METHODS = (
-    Method("/auth.Auth/GenerateApiToken", auth_pb2._GenerateApiTokenRequest, generate_api_token, _auth_token),
-    Method("/auth.Auth/RefreshApiToken", auth_pb2._RefreshApiTokenRequest, refresh_api_token, lambda r: r.api_key),
-    Method("/auth.Auth/Login", auth_pb2._LoginRequest, login, streaming=True),
-)
-TOKEN_METHODS = (
-    Method(
-        "/token.Token/GenerateDisposableToken",
-        token_pb2._GenerateDisposableTokenRequest,
-        generate_disposable_token,
-        _auth_token,
-    ),
-)

@@ -1,4 +1,4 @@
-"""What every RPC goes through: decode, fault injection, one core call, status mapping, journal, log.
+"""What every RPC of the registry goes through: decode, fault injection, its handler, status mapping, journal, log.
 
 Handlers are registered without a request deserializer, so a body that does not decode is
 answered INVALID_ARGUMENT here instead of grpcio's UNKNOWN.
@@ -9,19 +9,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import NoReturn
 
 import grpc
 from google.protobuf.message import DecodeError, Message
 
 from emulator.core.clock import to_iso, wall_time
+from emulator.core.credentials import Credential
 from emulator.core.emulator import Emulator
 from emulator.core.errors import EmulatorError, InvalidArgument, Unauthenticated
+from emulator.core.faults import Catalog
 from emulator.core.state import State
+from emulator.services.call import Call
+from emulator.services.registry import CATALOG, Rpc, Streaming
 from emulator.services.status import code_named, status_of
 
 log = logging.getLogger("emulator.rpc")
@@ -34,24 +40,6 @@ MAX_JOURNALED_REQUEST_BYTES = 4 * 1024
 MAX_MOMENTO_REQUEST_BYTES = 1024 * 1024  # our rule: larger Momento requests get RESOURCE_EXHAUSTED
 # Status details travel percent-encoded in a header that grpc limits to 8 KiB with the others.
 MAX_DETAILS_BYTES = 4096
-
-Handler = Callable[[State, Any], Any]
-
-
-@dataclass(frozen=True)
-class Method:
-    """One RPC: its path, request type, and the function that serves it."""
-
-    path: str
-    request_type: type[Message]
-    handle: Handler
-    credential: Callable[[Any], str] | None = None  # the caller's key, for journal and faults
-    momento: bool = True  # Momento methods are journaled and take faults; admin ones need the admin token
-    streaming: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.path.rsplit("/", 1)[1]
 
 
 def usable_as_admin_token(token: str) -> bool:
@@ -68,77 +56,129 @@ class Refusal(Exception):
         self.message = message
 
 
-class Dispatcher:
-    """Turns :class:`Method` tables into gRPC handlers bound to one emulator."""
+@dataclass(slots=True)
+class _Trace:
+    """What the journal and the log keep of one call, filled in as the call goes."""
 
-    def __init__(self, emulator: Emulator, admin_token: str = "") -> None:
+    rpc: Rpc
+    state: State  # one state for the whole call, even across a reset
+    raw: bytes
+    started: float
+    request: Message | None = None
+    caller: Credential | None = None
+    finished: bool = False
+
+
+class Dispatcher:
+    """Turns registry rows into gRPC handlers bound to one emulator.
+
+    Every call: the admin token (admin rows) or the size limit (Momento rows), decode, the caller
+    identified from where the row says, faults (Momento rows), the handler, then one journal entry
+    (rows with ``journaled``) and one log line (rows with ``logged``), also for a cancelled call.
+    """
+
+    def __init__(self, emulator: Emulator, admin_token: str = "", catalog: Catalog = CATALOG) -> None:
         self._emulator = emulator
         self._admin_token = admin_token
+        self._catalog = catalog
         self._stopping = asyncio.Event()
 
     def cut_delays_short(self) -> None:
         """End injected delays now, and skip later ones: the server is stopping and its calls should finish."""
         self._stopping.set()
 
-    def service(self, name: str, methods: Sequence[Method]) -> grpc.GenericRpcHandler:
-        handlers = {m.name: self._handler(m) for m in methods}
+    def service(self, name: str, rpcs: Sequence[Rpc]) -> grpc.GenericRpcHandler:
+        handlers = {rpc.name: self._handler(rpc) for rpc in rpcs}
         return grpc.method_handlers_generic_handler(name, handlers)
 
-    def _handler(self, method: Method) -> grpc.RpcMethodHandler[bytes, Message]:
+    def _handler(self, rpc: Rpc) -> grpc.RpcMethodHandler[bytes, Message]:
         def serialize(message: Message) -> bytes:
             return message.SerializeToString()
 
-        if method.streaming:
+        if rpc.streaming is Streaming.SERVER:  # the async generator itself: grpc closes it on cancellation
+            return grpc.unary_stream_rpc_method_handler(partial(self._stream, rpc), response_serializer=serialize)
+        return grpc.unary_unary_rpc_method_handler(partial(self._unary, rpc), response_serializer=serialize)
 
-            async def stream(raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> AsyncIterator[Message]:
-                for message in await self._call(method, raw, context):
-                    yield message
+    def _trace(self, rpc: Rpc, raw: bytes) -> _Trace:
+        return _Trace(rpc, self._emulator.state, raw, time.perf_counter())
 
-            return grpc.unary_stream_rpc_method_handler(stream, response_serializer=serialize)
-
-        async def unary(raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> Message:
-            return await self._call(method, raw, context)  # type: ignore[no-any-return]
-
-        return grpc.unary_unary_rpc_method_handler(unary, response_serializer=serialize)
-
-    async def _call(self, method: Method, raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> Any:
-        state = self._emulator.state  # one state for the whole call, even across a reset
-        started = time.perf_counter()
-        request: Message | None = None
-        caller = None
-        code, details, response = grpc.StatusCode.OK, "", None
+    async def _unary(self, rpc: Rpc, raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> Message:
+        trace = self._trace(rpc, raw)
         try:
-            if not method.momento:
-                self._check_admin(context)  # before the body is read: no answer about it without the token
-            elif len(raw) > MAX_MOMENTO_REQUEST_BYTES:
-                raise Refusal(
-                    grpc.StatusCode.RESOURCE_EXHAUSTED,
-                    f"request: {len(raw)} bytes; Momento requests are limited to {MAX_MOMENTO_REQUEST_BYTES} bytes",
-                )
-            request = _decode(method, raw)
-            if method.momento:
-                if method.credential is not None:
-                    caller = state.identify(method.credential(request))
-                await self._inject(state, method, caller)
-            response = method.handle(state, request)
-        except EmulatorError as error:
-            code, details = status_of(error), error.message
-        except Refusal as refusal:
-            code, details = refusal.code, refusal.message
+            response = trace.rpc.handler(await self._open(trace, context), trace.request)
+            if inspect.isawaitable(response):
+                response = await response
         except asyncio.CancelledError:
-            self._finish(state, method, _kept(request, raw), caller, grpc.StatusCode.CANCELLED, "cancelled", started)
+            self._finish(trace, grpc.StatusCode.CANCELLED, "cancelled")
             raise
-        except Exception:
-            log.exception("unexpected error serving %s", method.path)
+        except Exception as error:
+            await self._refuse(trace, error, context)
+        self._finish(trace, grpc.StatusCode.OK, "")
+        return response  # type: ignore[no-any-return]
+
+    async def _stream(
+        self, rpc: Rpc, raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]
+    ) -> AsyncIterator[Message]:
+        trace = self._trace(rpc, raw)
+        responses: AsyncIterator[Message] | None = None
+        try:
+            responses = _each(trace.rpc.handler(await self._open(trace, context), trace.request))
+            async for response in responses:
+                yield response
+        except (asyncio.CancelledError, GeneratorExit):  # the client went away, or the server stopped
+            self._finish(trace, grpc.StatusCode.CANCELLED, "cancelled")
+            raise
+        except Exception as error:
+            await self._refuse(trace, error, context)
+        finally:
+            close = getattr(responses, "aclose", None)
+            if close is not None:  # an async generator handler's own clean-up (finally blocks) runs now
+                await close()
+        self._finish(trace, grpc.StatusCode.OK, "")
+
+    async def _open(self, trace: _Trace, context: grpc.aio.ServicerContext[bytes, Message]) -> Call:
+        """Everything before the handler: checks, decode, caller, faults; the handler's :class:`Call`."""
+        rpc, state = trace.rpc, trace.state
+        metadata: dict[str, str | bytes] = dict(context.invocation_metadata() or ())
+        if not rpc.access.momento:
+            self._check_admin(metadata)  # before the body is read: no answer about it without the token
+        elif len(trace.raw) > MAX_MOMENTO_REQUEST_BYTES:
+            raise Refusal(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"request: {len(trace.raw)} bytes; Momento requests are limited to {MAX_MOMENTO_REQUEST_BYTES} bytes",
+            )
+        trace.request = request = _decode(rpc, trace.raw)
+        presented = "" if rpc.credential is None else rpc.credential(request, metadata)
+        if rpc.access.momento:
+            if rpc.credential is not None:
+                trace.caller = state.identify(presented)
+            await self._inject(trace)
+        return Call(
+            self._emulator, state, state.clock.now(), self._catalog,
+            trace.caller, presented, metadata, rpc.action_of(request),
+        )  # fmt: skip
+
+    async def _refuse(
+        self, trace: _Trace, error: Exception, context: grpc.aio.ServicerContext[bytes, Message]
+    ) -> NoReturn:
+        """Journal and log the call as failed with ``error``'s status, then answer with it."""
+        if isinstance(error, EmulatorError):
+            code, details = status_of(error), error.message
+        elif isinstance(error, Refusal):
+            code, details = error.code, error.message
+        else:
+            log.error("unexpected error serving %s", trace.rpc.path, exc_info=error)
             code, details = grpc.StatusCode.INTERNAL, "internal error in the emulator; see its log"
         details = _bounded(details)  # details may echo input
-        self._finish(state, method, _kept(request, raw), caller, code, details, started)
-        if code is not grpc.StatusCode.OK:
-            await context.abort(code, details)
-        return response
+        self._finish(trace, code, details)
+        await context.abort(code, details)
+        raise AssertionError("abort returned")  # grpc's abort always raises
 
-    async def _inject(self, state: State, method: Method, caller: Any) -> None:
-        rule = state.faults.take(method.path, caller.key_id if caller else "", caller.token_id if caller else "")
+    async def _inject(self, trace: _Trace) -> None:
+        caller = trace.caller
+        rule = trace.state.faults.take(
+            trace.rpc.path, caller.key_id if caller else "", caller.token_id if caller else ""
+        )
         if rule is None:
             return
         if rule.delay:  # wall time: the emulator clock does not move
@@ -147,42 +187,50 @@ class Dispatcher:
         if rule.code != "OK":
             raise Refusal(code_named(rule.code), rule.message or f"injected fault {rule.rule_id} ({rule.code})")
 
-    def _check_admin(self, context: grpc.aio.ServicerContext[bytes, Message]) -> None:
+    def _check_admin(self, metadata: Mapping[str, str | bytes]) -> None:
         if not self._admin_token:
             return
-        given = dict(context.invocation_metadata() or ()).get(ADMIN_TOKEN_HEADER, "")
+        given = metadata.get(ADMIN_TOKEN_HEADER, "")
         if not hmac.compare_digest(str(given).encode(), self._admin_token.encode()):
             raise Unauthenticated(f"{ADMIN_TOKEN_HEADER}: admin calls need the emulator's admin token")
 
-    def _finish(
-        self,
-        state: State,
-        method: Method,
-        request: object,
-        caller: Any,
-        code: grpc.StatusCode,
-        details: str,
-        started: float,
-    ) -> None:
-        latency_ms = (time.perf_counter() - started) * 1000
+    def _finish(self, trace: _Trace, code: grpc.StatusCode, details: str) -> None:
+        """Record the call once: a journal entry and a log line, as its registry row says."""
+        if trace.finished:
+            return
+        trace.finished = True
+        rpc, state, caller = trace.rpc, trace.state, trace.caller
+        latency_ms = (time.perf_counter() - trace.started) * 1000
         now = state.clock.now()
         kind = caller.kind.value if caller else ""
         key_id = caller.key_id if caller else ""
-        if method.momento:
+        if rpc.journaled:
             state.journal.record(
-                method=method.path, emulator_time=now, wall_time=wall_time(), caller_kind=kind,
-                key_id=key_id, code=code.name, details=details, latency_ms=latency_ms, request=request,
+                method=rpc.path, emulator_time=now, wall_time=wall_time(), caller_kind=kind, key_id=key_id,
+                code=code.name, details=details, latency_ms=latency_ms, request=_kept(trace.request, trace.raw),
             )  # fmt: skip
-        if log.isEnabledFor(logging.INFO):
+        if rpc.logged and log.isEnabledFor(logging.INFO):
             fields = {
-                "method": method.path, "status": code.name, "emulator_time": to_iso(now),
+                "method": rpc.path, "status": code.name, "emulator_time": to_iso(now),
                 "caller_kind": kind, "key_id": key_id, "latency_ms": round(latency_ms, 3),
             }  # fmt: skip
             log.info(
                 "%s %s at %s caller=%s/%s %.2fms%s",
-                method.name, code.name, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
+                rpc.name, code.name, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
                 f" ({details.translate(_ESCAPED)})" if details else "", extra={"rpc": fields},
             )  # fmt: skip
+
+
+def _each(responses: AsyncIterable[Message] | Iterable[Message]) -> AsyncIterator[Message]:
+    """A streaming handler's responses as an async iterator, whether it returned a list or is an async generator."""
+    if isinstance(responses, AsyncIterable):
+        return aiter(responses)
+
+    async def each() -> AsyncIterator[Message]:
+        for response in responses:
+            yield response
+
+    return each()
 
 
 # Control characters in details (which may echo input) are escaped in log lines: a newline in a
@@ -215,8 +263,8 @@ def undecodable(message_name: str, error: Exception) -> InvalidArgument:
     return InvalidArgument(f"request: the body is not a valid {message_name} message ({error})")
 
 
-def _decode(method: Method, raw: bytes) -> Message:
+def _decode(rpc: Rpc, raw: bytes) -> Message:
     try:
-        return method.request_type.FromString(raw)
+        return rpc.request.FromString(raw)
     except DECODE_ERRORS as error:
-        raise undecodable(method.request_type.DESCRIPTOR.full_name, error) from None
+        raise undecodable(rpc.request.DESCRIPTOR.full_name, error) from None

@@ -34,3 +34,7 @@ def trailers_of(error: errors.EmulatorError) -> tuple[tuple[str, str], ...]:
 
 def code_named(name: str) -> grpc.StatusCode:
     return grpc.StatusCode[name]
+
+
+# The status names a fault rule may answer with (OK means "delay only, then serve normally").
+STATUS_NAMES = tuple(code.name for code in grpc.StatusCode)

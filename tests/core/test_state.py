@@ -46,8 +46,11 @@ def test_super_user_key_cannot_mint_super_user_keys(state: State) -> None:
 
 
 def test_super_user_key_mints_explicit_keys_and_disposable_tokens(state: State) -> None:
-    assert state.generate_api_key(state.super_user_key, READ_WRITE, 60).credential is not None
-    assert state.generate_disposable_token(state.super_user_key, KEY_SCOPED, 60).credential is not None
+    assert state.find(state.generate_api_key(state.super_user_key, READ_WRITE, 60).api_key).kind is Kind.API_KEY
+    assert (
+        state.find(state.generate_disposable_token(state.super_user_key, KEY_SCOPED, 60).api_key).kind
+        is Kind.DISPOSABLE
+    )
 
 
 @pytest.mark.parametrize("make_caller", [explicit_key, disposable])
@@ -315,9 +318,10 @@ def test_after_a_seeded_reset_an_earlier_key_is_refused_even_when_its_id_is_reus
     """Same seed, same key ids: the old key must not pass for the new credential that now has its id."""
     emulator = Emulator(Settings(start_time=START, seed="s"))
     before = emulator.state.generate_api_key(emulator.state.session_token, READ_WRITE, 100)
+    before_id = emulator.state.find(before.api_key).key_id
     state = emulator.reset()
     after = state.generate_disposable_token(state.session_token, KEY_SCOPED, 60)
-    assert state.find(after.api_key).key_id == before.credential.key_id  # type: ignore[union-attr]
+    assert state.find(after.api_key).key_id == before_id
     with pytest.raises(Unauthenticated, match="unknown to this emulator"):
         state.authenticate(before.api_key, state.clock.now())
     with pytest.raises(NotFound):

@@ -1,0 +1,156 @@
+"""The one table of RPCs the emulator serves: Momento's and its own admin API, one :class:`Rpc` row each.
+
+Everything else reads it: the dispatcher (checks, faults, journal, log), the server (handler
+registration, health and reflection names), fault rules and journal queries (method names, via
+:data:`CATALOG`) and the CLI. Adding an RPC is one row here plus its handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from google.protobuf.message import Message
+from momento_wire_types import auth_pb2, token_pb2
+
+from emulator._generated import admin_pb2 as pb
+from emulator.core.faults import Catalog
+from emulator.services import admin, momento
+from emulator.services.call import Call
+from emulator.services.status import STATUS_NAMES
+
+
+class Access(StrEnum):
+    """What a call needs; it decides the dispatcher's checks, fault injection and journaling."""
+
+    AUTH = "auth"  # Momento Auth and Token: the credential travels in the body; the core checks it
+    CONTROL_PLANE = "control-plane"  # Momento control plane (caches, ...): a key allowed the control plane
+    DATA = "data"  # Momento data plane: a key allowed the row's action (authorization.ACTIONS)
+    ADMIN = "admin"  # the emulator's admin API: the admin token, if the server has one
+
+    @property
+    def momento(self) -> bool:
+        """Momento calls take faults, have a size limit and are journaled; admin calls are none of these."""
+        return self is not Access.ADMIN
+
+
+class Streaming(StrEnum):
+    UNARY = "unary"  # the handler returns one response (or an awaitable of one)
+    SERVER = "server-streaming"  # the handler returns an iterable of responses, or is an async generator
+
+
+# A handler: ``handler(call, request)`` -> a response (unary) or responses (server-streaming); it may be async.
+Handler = Callable[[Call, Any], Any]
+# Where the caller's credential is: ``source(request, metadata)`` -> its text, "" if absent.
+CredentialSource = Callable[[Any, Mapping[str, str | bytes]], str]
+
+
+def body(field: str) -> CredentialSource:
+    """The credential is the request's ``field`` (Auth: ``auth_token``, ``api_key``)."""
+
+    def read(request: Any, metadata: Mapping[str, str | bytes]) -> str:
+        return str(getattr(request, field))
+
+    return read
+
+
+def header(name: str) -> CredentialSource:
+    """The credential is the text header ``name`` (the data plane: ``authorization``)."""
+
+    def read(request: Any, metadata: Mapping[str, str | bytes]) -> str:
+        value = metadata.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    return read
+
+
+@dataclass(frozen=True)
+class Rpc:
+    """One RPC: where it is served, its types, what it needs, its handler, and what is recorded of it.
+
+    ``action`` (data plane) is a core action name, or a function choosing one from the request
+    (say, ``UpdateTtl``: increase or decrease); the dispatcher puts it on :attr:`Call.action`.
+    ``journaled``: the call is kept in the request journal; ``logged``: it gets a log line.
+    """
+
+    path: str  # "/auth.Auth/GenerateApiToken"
+    request: type[Message]
+    response: type[Message]
+    handler: Handler
+    access: Access
+    streaming: Streaming = Streaming.UNARY
+    credential: CredentialSource | None = None  # identifies the caller, for the journal and fault matching
+    action: str | Callable[[Any], str] = ""
+    journaled: bool = True
+    logged: bool = True
+
+    @property
+    def service(self) -> str:
+        return self.path.split("/")[1]
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[1]
+
+    def action_of(self, request: Message) -> str:
+        return self.action if isinstance(self.action, str) else self.action(request)
+
+
+def _admin(name: str, request: type[Message], response: type[Message], handler: Handler) -> Rpc:
+    return Rpc(f"/{admin.SERVICE}/{name}", request, response, handler, Access.ADMIN, journaled=False)
+
+
+_AUTH, _TOKEN = "/auth.Auth/", "/token.Token/"
+
+RPCS: tuple[Rpc, ...] = (
+    Rpc(
+        _AUTH + "GenerateApiToken", auth_pb2._GenerateApiTokenRequest, auth_pb2._GenerateApiTokenResponse,
+        momento.generate_api_token, Access.AUTH, credential=body("auth_token"),
+    ),
+    Rpc(
+        _AUTH + "RefreshApiToken", auth_pb2._RefreshApiTokenRequest, auth_pb2._RefreshApiTokenResponse,
+        momento.refresh_api_token, Access.AUTH, credential=body("api_key"),
+    ),
+    Rpc(
+        _AUTH + "Login", auth_pb2._LoginRequest, auth_pb2._LoginResponse,
+        momento.login, Access.AUTH, Streaming.SERVER,
+    ),
+    Rpc(
+        _TOKEN + "GenerateDisposableToken", token_pb2._GenerateDisposableTokenRequest,
+        token_pb2._GenerateDisposableTokenResponse,
+        momento.generate_disposable_token, Access.AUTH, credential=body("auth_token"),
+    ),
+    _admin("GetClock", pb.GetClockRequest, pb.ClockState, admin.get_clock),
+    _admin("SetClock", pb.SetClockRequest, pb.ClockState, admin.set_clock),
+    _admin("AdvanceClock", pb.AdvanceClockRequest, pb.ClockState, admin.advance_clock),
+    _admin("SetClockMode", pb.SetClockModeRequest, pb.ClockState, admin.set_clock_mode),
+    _admin("Reset", pb.ResetRequest, pb.Bootstrap, admin.reset),
+    _admin("GetBootstrap", pb.GetBootstrapRequest, pb.Bootstrap, admin.get_bootstrap),
+    _admin("ExportState", pb.ExportStateRequest, pb.StateDocument, admin.export_state),
+    _admin("ImportState", pb.StateDocument, pb.Bootstrap, admin.import_state),
+    _admin("ListKeys", pb.ListKeysRequest, pb.ListKeysResponse, admin.list_keys),
+    _admin("DescribeKey", pb.KeyRequest, pb.KeyInfo, admin.describe_key),
+    _admin("RevokeKey", pb.KeyRequest, pb.KeyInfo, admin.revoke_key),
+    _admin("Authorize", pb.AuthorizeRequest, pb.AuthorizeResponse, admin.authorize),
+    _admin("AddFault", pb.FaultRule, pb.FaultRule, admin.add_fault),
+    _admin("ListFaults", pb.ListFaultsRequest, pb.ListFaultsResponse, admin.list_faults),
+    _admin("ClearFaults", pb.ClearFaultsRequest, pb.ClearFaultsResponse, admin.clear_faults),
+    _admin("GetJournal", pb.GetJournalRequest, pb.GetJournalResponse, admin.get_journal),
+    _admin("ClearJournal", pb.ClearJournalRequest, pb.ClearJournalResponse, admin.clear_journal),
+)  # fmt: skip
+
+# What fault rules and journal queries may name: every Momento RPC, every gRPC status.
+CATALOG = Catalog(methods=tuple(rpc.path for rpc in RPCS if rpc.access.momento), codes=STATUS_NAMES)
+
+
+def services(rpcs: tuple[Rpc, ...] = RPCS) -> dict[str, tuple[Rpc, ...]]:
+    """The rows grouped by service name, in table order."""
+    grouped: dict[str, list[Rpc]] = {}
+    for rpc in rpcs:
+        grouped.setdefault(rpc.service, []).append(rpc)
+    return {name: tuple(rows) for name, rows in grouped.items()}
+
+
+SERVICE_NAMES = tuple(services())
