@@ -12,7 +12,7 @@ from momento_wire_types import auth_pb2
 
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
-from emulator.core.errors import PermissionDenied
+from emulator.core.errors import LimitExceeded, PermissionDenied
 from emulator.core.faults import Catalog
 from emulator.services.call import Call
 from emulator.services.registry import Access, Handler, Rpc, Streaming, body, header
@@ -128,6 +128,29 @@ async def test_a_stream_that_fails_midway_ends_with_the_status_after_its_respons
 
     await serving(emulator, [rpc], calls)
     assert journaled(emulator) == [("Refuse", "PERMISSION_DENIED", str(PermissionDenied("cache: not yours")))]
+
+
+@pytest.mark.asyncio
+async def test_a_refusal_carries_its_error_trailers() -> None:
+    emulator = Emulator(Settings(start_time=START))
+
+    def full(call: Call, request: Any) -> auth_pb2._LoginResponse:
+        raise LimitExceeded("cache: too many items", "item_count_limit_exceeded")
+
+    rpc = row("Full", full, Streaming.UNARY)
+
+    async def calls(channel: grpc.aio.Channel) -> None:
+        unary = channel.unary_unary(rpc.path, request_serializer=None, response_deserializer=Message.FromString)
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await unary(b"", timeout=10)
+        assert (raised.value.code(), raised.value.details()) == (
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "cache: too many items",
+        )
+        assert ("err", "item_count_limit_exceeded") in tuple(raised.value.trailing_metadata() or ())
+
+    await serving(emulator, [rpc], calls)
+    assert journaled(emulator) == [("Full", "RESOURCE_EXHAUSTED", "cache: too many items")]
 
 
 @pytest.mark.asyncio

@@ -28,7 +28,7 @@ from emulator.core.faults import Catalog
 from emulator.core.state import State
 from emulator.services.call import Call
 from emulator.services.registry import CATALOG, Rpc, Streaming
-from emulator.services.status import code_named, status_of
+from emulator.services.status import code_named, status_of, trailers_of
 
 log = logging.getLogger("emulator.rpc")
 
@@ -162,8 +162,9 @@ class Dispatcher:
         self, trace: _Trace, error: Exception, context: grpc.aio.ServicerContext[bytes, Message]
     ) -> NoReturn:
         """Journal and log the call as failed with ``error``'s status, then answer with it."""
+        trailers: tuple[tuple[str, str], ...] = ()
         if isinstance(error, EmulatorError):
-            code, details = status_of(error), error.message
+            code, details, trailers = status_of(error), error.message, trailers_of(error)
         elif isinstance(error, Refusal):
             code, details = error.code, error.message
         else:
@@ -171,7 +172,7 @@ class Dispatcher:
             code, details = grpc.StatusCode.INTERNAL, "internal error in the emulator; see its log"
         details = _bounded(details)  # details may echo input
         self._finish(trace, code, details)
-        await context.abort(code, details)
+        await context.abort(code, details, trailers)
         raise AssertionError("abort returned")  # grpc's abort always raises
 
     async def _inject(self, trace: _Trace) -> None:
