@@ -9,7 +9,8 @@ The hierarchy::
     ├── NotFound                  a cache, or something an admin call named, does not exist
     ├── AlreadyExists             a cache of that name exists already
     ├── FailedPrecondition        the item is not in a state the operation needs (Increment on text)
-    └── LimitExceeded             a configured limit (item size, TTL, caches); carries the limit's name
+    ├── LimitExceeded             a configured limit (item size, TTL, caches); carries the limit's name
+    └── Unimplemented             an RPC the emulator does not serve
 
 The service layer maps each kind to one gRPC status in a single table
 (``emulator/services/status.py``); nothing in the core knows about gRPC.
@@ -60,3 +61,7 @@ class LimitExceeded(EmulatorError):
     def __init__(self, message: str, limit: str) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class Unimplemented(EmulatorError):
+    """An RPC the emulator does not serve; the message names it."""

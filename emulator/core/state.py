@@ -107,6 +107,9 @@ class State:
 
     def identify(self, key: str) -> Credential | None:
         """Best-effort lookup of a caller for journals and fault matching; never raises."""
+        known = self._authenticated.get(key)
+        if known is not None:
+            return known
         try:
             return self._lookup(key)[0]
         except Unauthenticated:

@@ -13,11 +13,12 @@ from enum import StrEnum
 from typing import Any
 
 from google.protobuf.message import Message
-from momento_wire_types import auth_pb2, token_pb2
+from momento_wire_types import auth_pb2, cacheclient_pb2, controlclient_pb2, token_pb2
 
 from emulator._generated import admin_pb2 as pb
 from emulator.core.faults import Catalog
-from emulator.services import admin, momento
+from emulator.services import admin, cache_control, momento, scalars
+from emulator.services.admission import unimplemented
 from emulator.services.call import Call
 from emulator.services.status import STATUS_NAMES
 
@@ -103,6 +104,59 @@ def _admin(name: str, request: type[Message], response: type[Message], handler: 
 
 
 _AUTH, _TOKEN = "/auth.Auth/", "/token.Token/"
+# The SDKs send the caller's key in this header on every control-plane and data-plane call.
+AUTHORIZATION = header("authorization")
+
+
+def _wire(module: Any, service: str, name: str, handler: Handler, access: Access, action: Any = None) -> Rpc:
+    """A row for one of Momento's RPCs, its types and streaming kind read from the wire types' descriptor."""
+    method = module.DESCRIPTOR.services_by_name[service].methods_by_name[name]
+    return Rpc(
+        f"/{method.containing_service.full_name}/{name}",
+        getattr(module, method.input_type.name), getattr(module, method.output_type.name),
+        handler, access, Streaming.SERVER if method.server_streaming else Streaming.UNARY,
+        credential=AUTHORIZATION, action=name if action is None else action,
+    )  # fmt: skip
+
+
+def _control(name: str, handler: Handler) -> Rpc:
+    return _wire(controlclient_pb2, "ScsControl", name, handler, Access.CONTROL_PLANE)
+
+
+def _scs(name: str, handler: Handler, action: Any = None) -> Rpc:
+    return _wire(cacheclient_pb2, "Scs", name, handler, Access.DATA, action)
+
+
+def _not_served(module: Any, service: str, served: tuple[Rpc, ...], access: Access) -> tuple[Rpc, ...]:
+    """Rows for the service's other RPCs: the caller is authenticated, then UNIMPLEMENTED names the RPC."""
+    names = {rpc.name for rpc in served}
+    methods = module.DESCRIPTOR.services_by_name[service].methods
+    others = [m.name for m in methods if m.name not in names]
+    return tuple(_wire(module, service, name, unimplemented(name), access) for name in others)
+
+
+CONTROL_RPCS = (
+    _control("CreateCache", cache_control.create_cache),
+    _control("DeleteCache", cache_control.delete_cache),
+    _control("ListCaches", cache_control.list_caches),
+    _control("FlushCache", cache_control.flush_cache),
+)
+SCALAR_RPCS = (
+    _scs("Get", scalars.get),
+    _scs("GetWithHash", scalars.get_with_hash),
+    _scs("GetBatch", scalars.get_batch),
+    _scs("Set", scalars.set_),
+    _scs("SetBatch", scalars.set_batch),
+    _scs("SetIf", scalars.set_if),
+    _scs("SetIfHash", scalars.set_if_hash),
+    _scs("SetIfNotExists", scalars.set_if_not_exists),
+    _scs("Delete", scalars.delete),
+    _scs("KeysExist", scalars.keys_exist),
+    _scs("Increment", scalars.increment),
+    _scs("UpdateTtl", scalars.update_ttl, scalars.update_ttl_action),
+    _scs("ItemGetTtl", scalars.item_get_ttl),
+    _scs("ItemGetType", scalars.item_get_type),
+)
 
 RPCS: tuple[Rpc, ...] = (
     Rpc(
@@ -139,6 +193,10 @@ RPCS: tuple[Rpc, ...] = (
     _admin("ClearFaults", pb.ClearFaultsRequest, pb.ClearFaultsResponse, admin.clear_faults),
     _admin("GetJournal", pb.GetJournalRequest, pb.GetJournalResponse, admin.get_journal),
     _admin("ClearJournal", pb.ClearJournalRequest, pb.ClearJournalResponse, admin.clear_journal),
+    *CONTROL_RPCS,
+    *_not_served(controlclient_pb2, "ScsControl", CONTROL_RPCS, Access.CONTROL_PLANE),
+    *SCALAR_RPCS,
+    *_not_served(cacheclient_pb2, "Scs", SCALAR_RPCS, Access.DATA),
 )  # fmt: skip
 
 # What fault rules and journal queries may name: every Momento RPC, every gRPC status.

@@ -89,6 +89,7 @@ class Emulator {
     this.target = info.target;
     this.output = output;
     this.clients = [];
+    this.cacheClients = [];
   }
 
   /** Runs `python -m emulator ARGS --target T`; returns stdout, throws with stderr. */
@@ -153,8 +154,22 @@ class Emulator {
     return client;
   }
 
+  /** An SDK CacheClient that presents b64Key (default: the super-user v1 key); closed by stop(). */
+  cacheClient(b64Key = this.info.api_key) {
+    const client = new sdk.CacheClient({
+      credentialProvider: this.credentials(b64Key),
+      configuration: sdk.Configurations.Laptop.v1(
+        new sdk.DefaultMomentoLoggerFactory(sdk.DefaultMomentoLoggerLevel.WARN)
+      ),
+      defaultTtlSeconds: 60,
+    });
+    this.cacheClients.push(client);
+    return client;
+  }
+
   /** SIGTERM, then wait; resolves to the exit code (the suite asserts 0). */
   async stop() {
+    for (const c of this.cacheClients) c.close();
     // AuthClient has no close(); close its gRPC clients so this process can exit promptly.
     for (const c of this.clients) {
       c.authClient?.authClient?.close?.();
