@@ -256,7 +256,7 @@ def test_faults_list_and_clear(spawn: Spawn) -> None:
     assert cli(emulator, "faults", "clear", first["rule_id"]) == {"removed": 1}
     assert cli(emulator, "faults", "clear") == {"removed": 1}
     assert "code:" in one_line_error(run_cli("faults", "add", "--code", "TEAPOT", "--target", emulator.target))
-    assert "method:" in one_line_error(run_cli("faults", "add", "--method", "Get", "--target", emulator.target))
+    assert "method:" in one_line_error(run_cli("faults", "add", "--method", "Teleport", "--target", emulator.target))
     assert run_cli("faults", "add", "--count", "0", "--target", emulator.target).returncode == 2
     assert cli(emulator, "faults", "list") == []
 

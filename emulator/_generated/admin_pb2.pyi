@@ -243,3 +243,65 @@ class ClearJournalResponse(_message.Message):
     REMOVED_FIELD_NUMBER: _ClassVar[int]
     removed: int
     def __init__(self, removed: _Optional[int] = ...) -> None: ...
+
+class DescribeCachesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CacheInfo(_message.Message):
+    __slots__ = ("name", "items")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    items: int
+    def __init__(self, name: _Optional[str] = ..., items: _Optional[int] = ...) -> None: ...
+
+class DescribeCachesResponse(_message.Message):
+    __slots__ = ("caches",)
+    CACHES_FIELD_NUMBER: _ClassVar[int]
+    caches: _containers.RepeatedCompositeFieldContainer[CacheInfo]
+    def __init__(self, caches: _Optional[_Iterable[_Union[CacheInfo, _Mapping]]] = ...) -> None: ...
+
+class CacheRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListItemsRequest(_message.Message):
+    __slots__ = ("cache", "limit")
+    CACHE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    cache: str
+    limit: int
+    def __init__(self, cache: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ItemInfo(_message.Message):
+    __slots__ = ("key", "type", "value", "size", "expires_at", "remaining_ttl_ms")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_TTL_MS_FIELD_NUMBER: _ClassVar[int]
+    key: bytes
+    type: str
+    value: bytes
+    size: int
+    expires_at: str
+    remaining_ttl_ms: int
+    def __init__(self, key: _Optional[bytes] = ..., type: _Optional[str] = ..., value: _Optional[bytes] = ..., size: _Optional[int] = ..., expires_at: _Optional[str] = ..., remaining_ttl_ms: _Optional[int] = ...) -> None: ...
+
+class ListItemsResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ItemInfo]
+    def __init__(self, items: _Optional[_Iterable[_Union[ItemInfo, _Mapping]]] = ...) -> None: ...
+
+class GetItemRequest(_message.Message):
+    __slots__ = ("cache", "key")
+    CACHE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    cache: str
+    key: bytes
+    def __init__(self, cache: _Optional[str] = ..., key: _Optional[bytes] = ...) -> None: ...

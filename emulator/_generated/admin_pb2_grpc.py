@@ -119,6 +119,31 @@ class AdminStub:
                 request_serializer=emulator_dot___generated_dot_admin__pb2.ClearJournalRequest.SerializeToString,
                 response_deserializer=emulator_dot___generated_dot_admin__pb2.ClearJournalResponse.FromString,
                 _registered_method=True)
+        self.DescribeCaches = channel.unary_unary(
+                '/momento_emulator.admin.v1.Admin/DescribeCaches',
+                request_serializer=emulator_dot___generated_dot_admin__pb2.DescribeCachesRequest.SerializeToString,
+                response_deserializer=emulator_dot___generated_dot_admin__pb2.DescribeCachesResponse.FromString,
+                _registered_method=True)
+        self.AddCache = channel.unary_unary(
+                '/momento_emulator.admin.v1.Admin/AddCache',
+                request_serializer=emulator_dot___generated_dot_admin__pb2.CacheRequest.SerializeToString,
+                response_deserializer=emulator_dot___generated_dot_admin__pb2.CacheInfo.FromString,
+                _registered_method=True)
+        self.DropCache = channel.unary_unary(
+                '/momento_emulator.admin.v1.Admin/DropCache',
+                request_serializer=emulator_dot___generated_dot_admin__pb2.CacheRequest.SerializeToString,
+                response_deserializer=emulator_dot___generated_dot_admin__pb2.CacheInfo.FromString,
+                _registered_method=True)
+        self.ListItems = channel.unary_unary(
+                '/momento_emulator.admin.v1.Admin/ListItems',
+                request_serializer=emulator_dot___generated_dot_admin__pb2.ListItemsRequest.SerializeToString,
+                response_deserializer=emulator_dot___generated_dot_admin__pb2.ListItemsResponse.FromString,
+                _registered_method=True)
+        self.GetItem = channel.unary_unary(
+                '/momento_emulator.admin.v1.Admin/GetItem',
+                request_serializer=emulator_dot___generated_dot_admin__pb2.GetItemRequest.SerializeToString,
+                response_deserializer=emulator_dot___generated_dot_admin__pb2.ItemInfo.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -232,6 +257,38 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DescribeCaches(self, request, context):
+        """Caches and items: what an app wrote, for a test or a person to see.
+        (Named apart from Momento's ScsControl RPCs, so that a method name never means two RPCs.)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddCache(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DropCache(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListItems(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -319,6 +376,31 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.ClearJournal,
                     request_deserializer=emulator_dot___generated_dot_admin__pb2.ClearJournalRequest.FromString,
                     response_serializer=emulator_dot___generated_dot_admin__pb2.ClearJournalResponse.SerializeToString,
+            ),
+            'DescribeCaches': grpc.unary_unary_rpc_method_handler(
+                    servicer.DescribeCaches,
+                    request_deserializer=emulator_dot___generated_dot_admin__pb2.DescribeCachesRequest.FromString,
+                    response_serializer=emulator_dot___generated_dot_admin__pb2.DescribeCachesResponse.SerializeToString,
+            ),
+            'AddCache': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddCache,
+                    request_deserializer=emulator_dot___generated_dot_admin__pb2.CacheRequest.FromString,
+                    response_serializer=emulator_dot___generated_dot_admin__pb2.CacheInfo.SerializeToString,
+            ),
+            'DropCache': grpc.unary_unary_rpc_method_handler(
+                    servicer.DropCache,
+                    request_deserializer=emulator_dot___generated_dot_admin__pb2.CacheRequest.FromString,
+                    response_serializer=emulator_dot___generated_dot_admin__pb2.CacheInfo.SerializeToString,
+            ),
+            'ListItems': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListItems,
+                    request_deserializer=emulator_dot___generated_dot_admin__pb2.ListItemsRequest.FromString,
+                    response_serializer=emulator_dot___generated_dot_admin__pb2.ListItemsResponse.SerializeToString,
+            ),
+            'GetItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetItem,
+                    request_deserializer=emulator_dot___generated_dot_admin__pb2.GetItemRequest.FromString,
+                    response_serializer=emulator_dot___generated_dot_admin__pb2.ItemInfo.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -780,6 +862,141 @@ class Admin:
             '/momento_emulator.admin.v1.Admin/ClearJournal',
             emulator_dot___generated_dot_admin__pb2.ClearJournalRequest.SerializeToString,
             emulator_dot___generated_dot_admin__pb2.ClearJournalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DescribeCaches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/momento_emulator.admin.v1.Admin/DescribeCaches',
+            emulator_dot___generated_dot_admin__pb2.DescribeCachesRequest.SerializeToString,
+            emulator_dot___generated_dot_admin__pb2.DescribeCachesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddCache(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/momento_emulator.admin.v1.Admin/AddCache',
+            emulator_dot___generated_dot_admin__pb2.CacheRequest.SerializeToString,
+            emulator_dot___generated_dot_admin__pb2.CacheInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DropCache(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/momento_emulator.admin.v1.Admin/DropCache',
+            emulator_dot___generated_dot_admin__pb2.CacheRequest.SerializeToString,
+            emulator_dot___generated_dot_admin__pb2.CacheInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/momento_emulator.admin.v1.Admin/ListItems',
+            emulator_dot___generated_dot_admin__pb2.ListItemsRequest.SerializeToString,
+            emulator_dot___generated_dot_admin__pb2.ListItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/momento_emulator.admin.v1.Admin/GetItem',
+            emulator_dot___generated_dot_admin__pb2.GetItemRequest.SerializeToString,
+            emulator_dot___generated_dot_admin__pb2.ItemInfo.FromString,
             options,
             channel_credentials,
             insecure,

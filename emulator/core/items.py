@@ -14,7 +14,7 @@ from enum import Enum
 
 from emulator.core.caches import Cache, Caches, Item, ItemType
 from emulator.core.clock import Clock
-from emulator.core.errors import FailedPrecondition, InvalidArgument, LimitExceeded
+from emulator.core.errors import FailedPrecondition, InvalidArgument, LimitExceeded, NotFound
 
 INT64 = (-(2**63), 2**63 - 1)
 
@@ -160,6 +160,15 @@ class Items:
         with self._caches.lock:
             item = self._caches.cache(cache_name).find(key, self.now_ms())
             return None if item is None else item.item_type
+
+    def peek(self, cache_name: str, key: bytes) -> Item:
+        """The live item at ``key``, of any type (for the admin API); ``NotFound`` if there is none."""
+        with self._caches.lock:
+            item = self._caches.cache(cache_name).find(key, self.now_ms())
+            if item is None:
+                shown = key.decode("utf-8", "backslashreplace")
+                raise NotFound(f"key: no live item {shown!r} in cache {cache_name!r}")
+            return item
 
     def listing(self, cache_name: str) -> list[tuple[bytes, Item]]:
         """Every live item of a cache, keys in byte order (for the admin API)."""

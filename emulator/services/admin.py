@@ -37,8 +37,31 @@ def redacted_request(request: object) -> dict[str, Any]:
         return {}
     from google.protobuf.json_format import MessageToDict  # only when the journal is read
 
-    body = MessageToDict(request, preserving_proto_field_name=True)
+    body = _bytes_previewed(request, MessageToDict(request, preserving_proto_field_name=True))
     return {k: redact(v) if k in SECRET_FIELDS and isinstance(v, str) else _shorten(v) for k, v in body.items()}
+
+
+PREVIEW_BYTES = 32
+
+
+def preview(data: bytes) -> str:
+    """How a key or value appears in the journal: its size and its first bytes, as text where it is text."""
+    shown = data[:PREVIEW_BYTES].decode("utf-8", "backslashreplace")
+    return f"[{len(data)} bytes] {shown}{'…' if len(data) > PREVIEW_BYTES else ''}"
+
+
+def _bytes_previewed(message: Message, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` (the message as JSON) with every bytes field (keys, values) shown by :func:`preview`, not base64."""
+    for field, value in message.ListFields():
+        if field.type == field.TYPE_BYTES:
+            body[field.name] = [preview(v) for v in value] if field.is_repeated else preview(value)
+        elif field.message_type is not None and not field.message_type.GetOptions().map_entry:
+            shown = body.get(field.name)
+            if field.is_repeated and isinstance(shown, list):
+                body[field.name] = [_bytes_previewed(m, b) for m, b in zip(value, shown, strict=True)]
+            elif isinstance(shown, dict):
+                body[field.name] = _bytes_previewed(value, shown)
+    return body
 
 
 def _shorten(value: Any) -> Any:

@@ -17,7 +17,7 @@ from momento_wire_types import auth_pb2, cacheclient_pb2, controlclient_pb2, tok
 
 from emulator._generated import admin_pb2 as pb
 from emulator.core.faults import Catalog
-from emulator.services import admin, cache_control, momento, scalars
+from emulator.services import admin, admin_caches, cache_control, momento, scalars
 from emulator.services.admission import unimplemented
 from emulator.services.call import Call
 from emulator.services.status import STATUS_NAMES
@@ -193,6 +193,11 @@ RPCS: tuple[Rpc, ...] = (
     _admin("ClearFaults", pb.ClearFaultsRequest, pb.ClearFaultsResponse, admin.clear_faults),
     _admin("GetJournal", pb.GetJournalRequest, pb.GetJournalResponse, admin.get_journal),
     _admin("ClearJournal", pb.ClearJournalRequest, pb.ClearJournalResponse, admin.clear_journal),
+    _admin("DescribeCaches", pb.DescribeCachesRequest, pb.DescribeCachesResponse, admin_caches.describe_caches),
+    _admin("AddCache", pb.CacheRequest, pb.CacheInfo, admin_caches.add_cache),
+    _admin("DropCache", pb.CacheRequest, pb.CacheInfo, admin_caches.drop_cache),
+    _admin("ListItems", pb.ListItemsRequest, pb.ListItemsResponse, admin_caches.list_items),
+    _admin("GetItem", pb.GetItemRequest, pb.ItemInfo, admin_caches.get_item),
     *CONTROL_RPCS,
     *_not_served(controlclient_pb2, "ScsControl", CONTROL_RPCS, Access.CONTROL_PLANE),
     *SCALAR_RPCS,

@@ -264,3 +264,10 @@ def test_get_with_hash_reports_the_hash_conditional_sets_compare(state: State) -
     state.items.set("c", b"k", b"v", MINUTE_MS)
     assert state.items.get_with_hash("c", b"k") == (b"v", value_hash(b"v"))
     assert state.items.get_with_hash("c", b"missing") is None
+
+
+def test_peek_finds_a_live_item_and_names_a_missing_one(state: State) -> None:
+    state.items.set("c", b"k", b"v", MINUTE_MS)
+    assert state.items.peek("c", b"k").value == b"v"
+    with pytest.raises(NotFound, match="no live item 'gone' in cache 'c'"):
+        state.items.peek("c", b"gone")

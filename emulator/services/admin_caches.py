@@ -1,0 +1,58 @@
+"""The admin API's caches and items: what an app wrote, for a test or a person to see (protos/admin.proto)."""
+
+from __future__ import annotations
+
+from emulator._generated import admin_pb2 as pb
+from emulator.core.caches import Item
+from emulator.core.clock import to_iso
+from emulator.services.call import Call
+
+
+def describe_caches(call: Call, request: pb.DescribeCachesRequest) -> pb.DescribeCachesResponse:
+    """Every cache, by name, with how many live items it holds."""
+    items = call.state.items
+    return pb.DescribeCachesResponse(
+        caches=[pb.CacheInfo(name=name, items=len(items.listing(name))) for name in call.state.caches.names()]
+    )
+
+
+def add_cache(call: Call, request: pb.CacheRequest) -> pb.CacheInfo:
+    call.state.caches.create(request.name)
+    return pb.CacheInfo(name=request.name)
+
+
+def drop_cache(call: Call, request: pb.CacheRequest) -> pb.CacheInfo:
+    """Delete a cache; the answer counts the live items it held."""
+    held = len(call.state.items.listing(request.name))
+    call.state.caches.delete(request.name)
+    return pb.CacheInfo(name=request.name, items=held)
+
+
+def list_items(call: Call, request: pb.ListItemsRequest) -> pb.ListItemsResponse:
+    """Live items, keys in byte order, without their values (``GetItem`` has those)."""
+    items = call.state.items
+    listed = items.listing(request.cache)
+    if request.limit:
+        listed = listed[: request.limit]
+    now_ms = items.now_ms()
+    return pb.ListItemsResponse(items=[_info(key, item, now_ms) for key, item in listed])
+
+
+def get_item(call: Call, request: pb.GetItemRequest) -> pb.ItemInfo:
+    items = call.state.items
+    item = items.peek(request.cache, request.key)
+    info = _info(request.key, item, items.now_ms())
+    if isinstance(item.value, bytes):
+        info.value = item.value
+    return info
+
+
+def _info(key: bytes, item: Item, now_ms: int) -> pb.ItemInfo:
+    value = item.value
+    return pb.ItemInfo(
+        key=key,
+        type=item.item_type.value,
+        size=len(value) if isinstance(value, bytes) else 0,
+        expires_at=to_iso(item.expires_ms / 1000),
+        remaining_ttl_ms=item.remaining_ms(now_ms),
+    )
