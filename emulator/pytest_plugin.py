@@ -12,6 +12,12 @@ Fixtures:
   the emulator's default.
 * marker ``@pytest.mark.momento_emulator(start_time=..., ...)``: the same settings for one test,
   class or module; it wins over the fixtures.
+* ``momento_cache_client`` / ``momento_topic_client`` (function): the ``momento`` SDK's sync
+  clients, ready and bound to this test's emulator with its super-user key, closed after the test;
+  ``momento_cache_client_async`` / ``momento_topic_client_async``: the async ones (with
+  pytest-asyncio). For a client that presents another key (a disposable token the test minted),
+  call ``momento_emulator.cache_client(key)`` (and ``cache_client_async``, ``topic_client``,
+  ``topic_client_async``).
 
 External mode: with ``MOMENTO_EMULATOR_PYTEST_TARGET=host:port`` (and ``MOMENTO_EMULATOR_ADMIN_TOKEN`` if it
 needs one) the fixtures drive that running emulator over its admin API instead of starting one.
@@ -22,9 +28,9 @@ Importing this module is cheap: the emulator is imported and started only when a
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -41,6 +47,7 @@ TARGET_ENV = "MOMENTO_EMULATOR_PYTEST_TARGET"
 ADMIN_TOKEN_ENV = "MOMENTO_EMULATOR_ADMIN_TOKEN"
 MARKER = "momento_emulator"
 SETTING_NAMES = ("start_time", "seed", "clock_mode", "max_disposable_ttl")
+DEFAULT_TTL = timedelta(seconds=60)  # the SDK clients' default item TTL
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,6 +96,33 @@ class MomentoEmulator(Bootstraps):
         from emulator.sdk import credential_provider
 
         return credential_provider(self.target, key if key is not None else self.api_key)
+
+    def cache_client(self, key: str | None = None, default_ttl: timedelta = DEFAULT_TTL) -> momento.CacheClient:
+        """A ``momento.CacheClient`` presenting ``key`` (default: the super-user key); close it, or use ``with``."""
+        import momento
+
+        return momento.CacheClient(momento.Configurations.Laptop.latest(), self.credential_provider(key), default_ttl)
+
+    def cache_client_async(
+        self, key: str | None = None, default_ttl: timedelta = DEFAULT_TTL
+    ) -> momento.CacheClientAsync:
+        """A ``momento.CacheClientAsync``; build it inside the event loop that uses it (``async with``)."""
+        import momento
+
+        configuration = momento.Configurations.Laptop.latest()
+        return momento.CacheClientAsync(configuration, self.credential_provider(key), default_ttl)
+
+    def topic_client(self, key: str | None = None) -> momento.TopicClient:
+        """A ``momento.TopicClient`` presenting ``key`` (default: the super-user key)."""
+        import momento
+
+        return momento.TopicClient(momento.TopicConfigurations.Default.latest(), self.credential_provider(key))
+
+    def topic_client_async(self, key: str | None = None) -> momento.TopicClientAsync:
+        """A ``momento.TopicClientAsync``; build it inside the event loop that uses it."""
+        import momento
+
+        return momento.TopicClientAsync(momento.TopicConfigurations.Default.latest(), self.credential_provider(key))
 
     def node_settings(self, key: str | None = None) -> dict[str, Any]:
         """The Node SDK's ``CredentialProvider.fromString`` argument for ``key``."""
@@ -227,6 +261,39 @@ def momento_emulator(
             pytrace=False,
         )
     return MomentoEmulator(session.target, session.control, external=session.external)
+
+
+@pytest.fixture
+def momento_cache_client(momento_emulator: MomentoEmulator) -> Iterator[momento.CacheClient]:
+    """A ``momento.CacheClient`` on this test's emulator, with the super-user key and a 60 s default TTL."""
+    with momento_emulator.cache_client() as client:
+        yield client
+
+
+@pytest.fixture
+def momento_topic_client(momento_emulator: MomentoEmulator) -> Iterator[momento.TopicClient]:
+    """A ``momento.TopicClient`` on this test's emulator, with the super-user key."""
+    with momento_emulator.topic_client() as client:
+        yield client
+
+
+try:
+    import pytest_asyncio
+except ImportError:  # the async client fixtures need pytest-asyncio; the factories work without it
+    pass
+else:
+
+    @pytest_asyncio.fixture
+    async def momento_cache_client_async(momento_emulator: MomentoEmulator) -> AsyncIterator[momento.CacheClientAsync]:
+        """A ``momento.CacheClientAsync`` on this test's emulator, built in the fixture's event loop."""
+        async with momento_emulator.cache_client_async() as client:
+            yield client
+
+    @pytest_asyncio.fixture
+    async def momento_topic_client_async(momento_emulator: MomentoEmulator) -> AsyncIterator[momento.TopicClientAsync]:
+        """A ``momento.TopicClientAsync`` on this test's emulator, built in the fixture's event loop."""
+        async with momento_emulator.topic_client_async() as client:
+            yield client
 
 
 def _external(target: str, admin_token: str) -> Iterator[EmulatorSession]:
