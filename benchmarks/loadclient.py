@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from momento_wire_types import auth_pb2, token_pb2
+from momento_wire_types import auth_pb2, cacheclient_pb2, controlclient_pb2, token_pb2
 from momento_wire_types import permissionmessages_pb2 as pm
 
 ECHO_PATH = "/bench.Echo/Echo"
@@ -27,7 +27,14 @@ PATHS = {
     "GenerateDisposableToken": "/token.Token/GenerateDisposableToken",
     "GenerateApiToken": "/auth.Auth/GenerateApiToken",
     "RefreshApiToken": "/auth.Auth/RefreshApiToken",
+    "Get": "/cache_client.Scs/Get",
+    "Set": "/cache_client.Scs/Set",
 }
+DATA_RPCS = ("Get", "Set")
+CREATE_CACHE = "/control_client.ScsControl/CreateCache"
+BENCH_CACHE = "bench"
+BENCH_KEY = b"bench-key"
+BENCH_VALUE = b"v" * 1024  # a 1 KiB item, as in the memory figures
 CALL_TIMEOUT = 10.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -117,6 +124,14 @@ async def refresh_caller(generate: Call, refresh: Call, session_token: str, tall
             return
 
 
+def data_request(rpc: str) -> bytes:
+    """The Get or Set request every caller sends: the same 1 KiB item, which Get then hits."""
+    if rpc == "Get":
+        return cacheclient_pb2._GetRequest(cache_key=BENCH_KEY).SerializeToString()
+    request = cacheclient_pb2._SetRequest(cache_key=BENCH_KEY, cache_body=BENCH_VALUE, ttl_milliseconds=600_000)
+    return request.SerializeToString()
+
+
 def percentile(ordered: list[float], fraction: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     if not ordered:
@@ -132,11 +147,11 @@ async def measure(job: dict[str, Any]) -> dict[str, Any]:
     async with grpc.aio.insecure_channel(str(job["target"])) as channel:
         await asyncio.wait_for(channel.channel_ready(), 10)
 
-        def stub(path: str) -> Call:
+        def stub(path: str, metadata: tuple[tuple[str, str], ...] = ()) -> Call:
             method: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(path)
 
             async def call(payload: bytes) -> bytes:
-                return await method(payload, timeout=CALL_TIMEOUT)
+                return await method(payload, timeout=CALL_TIMEOUT, metadata=metadata)
 
             return call
 
@@ -145,6 +160,15 @@ async def measure(job: dict[str, Any]) -> dict[str, Any]:
         if rpc == "RefreshApiToken":
             generate, refresh = stub(PATHS["GenerateApiToken"]), stub(PATHS["RefreshApiToken"])
             callers = [refresh_caller(generate, refresh, job["session_token"], tally) for _ in range(concurrency)]
+        elif rpc in DATA_RPCS:
+            # As an app would: the super-user key in the authorization header, one cache, one item.
+            key = str(job["super_user_key"])
+            create = controlclient_pb2._CreateCacheRequest(cache_name=BENCH_CACHE).SerializeToString()
+            await stub(CREATE_CACHE, (("authorization", key),))(create)
+            metadata = (("authorization", key), ("cache", BENCH_CACHE))
+            await stub(PATHS["Set"], metadata)(data_request("Set"))
+            call = stub(PATHS[rpc], metadata)
+            callers = [fixed_caller(call, data_request(rpc), tally) for _ in range(concurrency)]
         else:
             if rpc == "GenerateDisposableToken":
                 payload = disposable_token_request(job["super_user_key"])

@@ -24,7 +24,7 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
     assert set(results) == {"meta", "rpc", "startup", "memory", "targets"}
     assert results["meta"]["smoke"] is True
     rows = {(row["server"], row["rpc"]) for row in results["rpc"]}
-    for rpc in ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken"):
+    for rpc in ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken", "Get", "Set"):
         assert ("emulator", rpc) in rows
     assert ("bare grpc.aio echo", "Echo") in rows
     for row in results["rpc"]:
@@ -36,6 +36,13 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
     assert {"cli_ms", "bare_ms", "ratio"} <= set(results["startup"]["cold_start"])
     assert {"bytes_per_key", "keys"} <= set(results["memory"]["per_key"])
     assert {"rss_mb", "live_keys", "growth_after_settled_pct"} <= set(results["memory"]["churn"])
-    assert {target["name"] for target in results["targets"]} >= {"reset_ms", "bytes_per_live_key"}
+    assert {"bytes_per_item", "items"} <= set(results["memory"]["per_item"])
+    assert {"rss_mb", "live_items", "growth_after_settled_pct"} <= set(results["memory"]["item_churn"])
+    assert {target["name"] for target in results["targets"]} >= {
+        "reset_ms",
+        "bytes_per_live_key",
+        "bytes_per_item",
+        "item_churn_flat",
+    }
     assert all(isinstance(target["met"], bool) for target in results["targets"])
     assert "| server | RPC |" in (tmp_path / "latest.md").read_text()
