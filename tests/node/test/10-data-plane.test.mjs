@@ -1,4 +1,4 @@
-// Scenario 9: the Node SDK's CacheClient against the emulator's data plane: caches, every
+// Scenario 10: the Node SDK's CacheClient against the emulator's data plane: caches, every
 // scalar RPC, tokens enforced (a permission-matrix subset), items and tokens expiring on the clock.
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
@@ -33,7 +33,7 @@ function denied(resp, what) {
   assert.match(resp.message(), /Insufficient permissions/, what);
 }
 
-test('scenario 9: caches are created, listed, flushed and deleted with Momento statuses', async () => {
+test('scenario 10: caches are created, listed, flushed and deleted with Momento statuses', async () => {
   assert.ok((await admin.createCache(C)) instanceof CreateCache.AlreadyExists);
   assertSuccess(await admin.createCache('scratch'), CreateCache);
   const listed = assertSuccess(await admin.listCaches(), ListCaches);
@@ -46,14 +46,14 @@ test('scenario 9: caches are created, listed, flushed and deleted with Momento s
   assertError(await admin.get('scratch', 'k'), MomentoErrorCode.CACHE_NOT_FOUND_ERROR);
 });
 
-test('scenario 9: the control plane is refused to disposable tokens', async () => {
+test('scenario 10: the control plane is refused to disposable tokens', async () => {
   const token = emu.cacheClient(await disposable(S.cacheReadWrite(AllCaches)));
   denied(await token.createCache('nope'), 'createCache');
   denied(await token.listCaches(), 'listCaches');
   denied(await token.deleteCache(C), 'deleteCache');
 });
 
-test('scenario 9: get, set, delete, batches and keysExist', async () => {
+test('scenario 10: get, set, delete, batches and keysExist', async () => {
   assertSuccess(await admin.set(C, 'k1', 'v1'), CacheSet);
   assert.equal((await admin.get(C, 'k1')).value(), 'v1');
   assertSuccess(await admin.setBatch(C, {k2: 'v2', k3: 'v3'}), CacheSetBatch);
@@ -65,7 +65,7 @@ test('scenario 9: get, set, delete, batches and keysExist', async () => {
   assert.ok((await admin.get(C, 'k1')) instanceof CacheGet.Miss);
 });
 
-test('scenario 9: conditional sets store exactly when their condition holds', async () => {
+test('scenario 10: conditional sets store exactly when their condition holds', async () => {
   assert.ok((await admin.setIfPresent(C, 'cond', 'a')) instanceof CacheSetIfPresent.NotStored);
   assert.ok((await admin.setIfAbsent(C, 'cond', 'a')) instanceof CacheSetIfAbsent.Stored);
   assert.ok((await admin.setIfAbsent(C, 'cond', 'b')) instanceof CacheSetIfAbsent.NotStored);
@@ -78,7 +78,7 @@ test('scenario 9: conditional sets store exactly when their condition holds', as
   assert.equal((await admin.get(C, 'cond')).value(), 'd');
 });
 
-test('scenario 9: getWithHash and hash-conditional sets agree on the hash', async () => {
+test('scenario 10: getWithHash and hash-conditional sets agree on the hash', async () => {
   await admin.set(C, 'h', 'one');
   const hit = await admin.getWithHash(C, 'h');
   assert.ok(hit instanceof CacheGetWithHash.Hit);
@@ -90,7 +90,7 @@ test('scenario 9: getWithHash and hash-conditional sets agree on the hash', asyn
   assert.deepEqual(stored.hashUint8Array(), (await admin.getWithHash(C, 'h')).hashUint8Array());
 });
 
-test('scenario 9: increment, item type and TTLs on the emulator clock', async () => {
+test('scenario 10: increment, item type and TTLs on the emulator clock', async () => {
   assert.equal(assertSuccess(await admin.increment(C, 'n', 5), CacheIncrement).value(), 5);
   assert.equal((await admin.increment(C, 'n', -2)).value(), 3);
   await admin.set(C, 'text', 'hello');
@@ -112,7 +112,7 @@ test('scenario 9: increment, item type and TTLs on the emulator clock', async ()
   assert.ok((await admin.itemGetTtl(C, 'ttl')) instanceof CacheItemGetTtl.Miss);
 });
 
-test('scenario 9: a read-only token gets but may not set; another cache is denied', async () => {
+test('scenario 10: a read-only token gets but may not set; another cache is denied', async () => {
   await admin.set(C, 'shared', 'value');
   const reader = emu.cacheClient(await disposable(S.cacheReadOnly(C)));
   assert.equal((await reader.get(C, 'shared')).value(), 'value');
@@ -121,7 +121,7 @@ test('scenario 9: a read-only token gets but may not set; another cache is denie
   denied(await reader.get('no-such-cache', 'shared'), 'a cache it cannot see does not leak NOT_FOUND');
 });
 
-test('scenario 9: write-only tokens may not make conditional or state-returning writes', async () => {
+test('scenario 10: write-only tokens may not make conditional or state-returning writes', async () => {
   const writer = emu.cacheClient(await disposable(S.cacheWriteOnly(C)));
   assertSuccess(await writer.set(C, 'w', 'v'), CacheSet);
   denied(await writer.get(C, 'w'), 'get');
@@ -131,7 +131,7 @@ test('scenario 9: write-only tokens may not make conditional or state-returning 
   assert.ok((await writer.updateTtl(C, 'w', 10_000)) instanceof CacheUpdateTtl.Set, 'an overwrite is a plain write');
 });
 
-test('scenario 9: key and key-prefix tokens: a batch needs every key allowed', async () => {
+test('scenario 10: key and key-prefix tokens: a batch needs every key allowed', async () => {
   const prefixed = emu.cacheClient(await disposable(S.cacheKeyPrefixReadWrite(C, 'user-')));
   assertSuccess(await prefixed.set(C, 'user-1', 'a'), CacheSet);
   assertSuccess(await prefixed.getBatch(C, ['user-1', 'user-2']), CacheGetBatch);
@@ -142,7 +142,7 @@ test('scenario 9: key and key-prefix tokens: a batch needs every key allowed', a
   denied(await single.get(C, 'user-2'), 'another key');
 });
 
-test('scenario 9: an expired or revoked token is an AUTHENTICATION_ERROR on a data call', async () => {
+test('scenario 10: an expired or revoked token is an AUTHENTICATION_ERROR on a data call', async () => {
   const token = await disposable(S.cacheReadWrite(C), 30);
   const client = emu.cacheClient(token);
   assertSuccess(await client.set(C, 'exp', 'v'), CacheSet);
