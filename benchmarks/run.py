@@ -59,10 +59,11 @@ class Plan:
     memory_keys: int
     churn_rounds: int
     churn_per_round: int
+    plugin_tests: int
 
 
-FULL = Plan(False, 3, 2.0, 0.5, (1, 16, 64), 20, 10, 100_000, 30, 5000)
-SMOKE = Plan(True, 1, 0.2, 0.1, (4,), 2, 1, 2000, 4, 200)
+FULL = Plan(False, 3, 2.0, 0.5, (1, 16, 64), 20, 10, 100_000, 30, 5000, 1000)
+SMOKE = Plan(True, 1, 0.2, 0.1, (4,), 2, 1, 2000, 4, 200, 3)
 
 # name -> (what is measured, the limit, whether the measure must reach it (>=) rather than stay under it (<=))
 TARGETS = {
@@ -75,6 +76,7 @@ TARGETS = {
     "churn_flat": ("RSS growth after pruning settles, % of settled RSS", 2, False),
     "bytes_per_item": ("RSS per cached 1 KiB item, bytes", 1536, False),
     "item_churn_flat": ("RSS growth under item TTL churn after it settles, % of settled RSS", 2, False),
+    "plugin_cost_ratio": ("N fixture tests (mint + get) / the same calls N times in one test, wall time", 1.5, False),
 }
 DATA_RPCS = ("Get", "Set")
 
@@ -378,6 +380,15 @@ def measure_memory(plan: Plan) -> dict[str, Any]:
     }
 
 
+# --- 4. the pytest plugin's own cost -------------------------------------------------------------
+
+
+def measure_plugin(plan: Plan) -> dict[str, Any]:
+    command = [sys.executable, str(HERE / "plugin_cost.py"), str(plan.plugin_tests)]
+    output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, timeout=3600)
+    return json.loads(output.stdout)  # type: ignore[no-any-return]
+
+
 # --- targets and report --------------------------------------------------------------------------
 
 
@@ -392,6 +403,7 @@ def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
         "churn_flat": memory["churn"]["growth_after_settled_pct"],
         "bytes_per_item": memory["per_item"]["bytes_per_item"],
         "item_churn_flat": memory["item_churn"]["growth_after_settled_pct"],
+        "plugin_cost_ratio": results["plugin"]["ratio"],
     }
     c16 = [r for r in results["rpc"] if r["concurrency"] == 16 and r["ratio"] and r["default_configuration"]]
     data = [r["ratio"]["median"] for r in c16 if r["rpc"] in DATA_RPCS]
@@ -441,6 +453,7 @@ def markdown(results: dict[str, Any]) -> str:
     in_process, cold = startup["in_process"], startup["cold_start"]
     churn, per_key = memory["churn"], memory["per_key"]
     per_item, item_churn = memory["per_item"], memory["item_churn"]
+    plugin = results["plugin"]
     lines += [
         "",
         "| start-up and memory | median (min–max) |",
@@ -461,6 +474,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"| item churn: RSS when settled / at the end, MB ({item_churn['items_written']:,} items of 60 s, "
         f"clock +60 s per {item_churn['items_per_round']:,}) | {item_churn['rss_settled_mb']:.1f} / "
         f"{item_churn['rss_final_mb']:.1f} ({item_churn['growth_after_settled_pct']:+.1f} %) |",
+        f"| plugin: {plugin['tests']:,} tests (mint + get each) / the same calls in one test, s | "
+        f"{plugin['generated_tests_s']:.1f} / {plugin['one_test_s']:.1f} ({plugin['ratio']:.2f}x) |",
         "",
         "| target | measured | met |",
         "|---|---:|:---:|",
@@ -524,6 +539,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["memory"] = measure_memory(plan)
         log("RPC throughput and latency")
         results["rpc"] = measure_rpcs(plan, workdir, log)
+        log(f"the pytest plugin's cost: {plan.plugin_tests} generated tests against one test")
+        results["plugin"] = measure_plugin(plan)
     meta["load_average_at_end"] = list(os.getloadavg())
     results["targets"] = judge(results)
     table = markdown(results)

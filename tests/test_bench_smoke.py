@@ -21,7 +21,8 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
     )
     assert finished.returncode == 0, finished.stderr[-2000:]
     results = json.loads((tmp_path / "latest.json").read_text())
-    assert set(results) == {"meta", "rpc", "startup", "memory", "targets"}
+    assert set(results) == {"meta", "rpc", "startup", "memory", "plugin", "targets"}
+    assert {"tests", "one_test_s", "generated_tests_s", "ratio"} <= set(results["plugin"])
     assert results["meta"]["smoke"] is True
     rows = {(row["server"], row["rpc"]) for row in results["rpc"]}
     for rpc in ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken", "Get", "Set"):
