@@ -252,6 +252,22 @@ def build_parser() -> argparse.ArgumentParser:
     journal.add_argument("--limit", type=positive_int, default=0, help="only the newest N")
     journal.add_argument("--clear", action="store_true", help="then remove the entries up to the newest printed")
 
+    caches = commands.add_parser("caches", help="list, create or delete caches").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    caches.add_parser("list", parents=[client], help="every cache, with its number of live items")
+    for name in ("create", "delete"):
+        caches.add_parser(name, parents=[client], help=f"{name} a cache").add_argument("name")
+    items = commands.add_parser("items", help="see what an app wrote to a cache").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    item_list = items.add_parser("list", parents=[client], help="the live items of a cache (keys, sizes, TTLs)")
+    item_list.add_argument("cache")
+    item_list.add_argument("--limit", type=positive_int, default=0, help="only the first N keys")
+    item_get = items.add_parser("get", parents=[client], help="one item with its value")
+    item_get.add_argument("cache")
+    item_get.add_argument("key", help="the item's key, as text (UTF-8)")
+
     commands.add_parser("reset", parents=[client], help="fresh state, clock back at its start")
     commands.add_parser("bootstrap", parents=[client], help="print the bootstrap credentials")
     export = commands.add_parser("export", parents=[client], help="write the whole state to a JSON file")
@@ -424,6 +440,12 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
         if args.clear and entries:  # up to the newest entry read: calls that came meanwhile stay
             control.clear_journal(max(entry["seq"] for entry in entries))
         return entries
+    if command == "caches":
+        if action == "list":
+            return control.caches()
+        return control.create_cache(args.name) if action == "create" else control.delete_cache(args.name)
+    if command == "items":
+        return control.items(args.cache, args.limit) if action == "list" else control.item(args.cache, args.key)
     if command in ("reset", "bootstrap"):
         bootstrap = control.reset() if command == "reset" else control.bootstrap()
         return {"api_key": bootstrap.api_key, "session_token": bootstrap.session_token, "endpoint": bootstrap.endpoint}

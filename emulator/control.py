@@ -8,6 +8,7 @@ calls a running emulator's admin API over gRPC. Both return the same values and 
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import Callable
@@ -182,6 +183,33 @@ class Control:
         request = pb.ClearJournalRequest(through_seq=through_seq)
         return int(self._call("ClearJournal", request, pb.ClearJournalResponse).removed)
 
+    # caches and items
+    def caches(self) -> list[dict[str, Any]]:
+        """Every cache by name, with ``items``: how many live items it holds."""
+        response = self._call("DescribeCaches", pb.DescribeCachesRequest(), pb.DescribeCachesResponse)
+        return [{"name": c.name, "items": c.items} for c in response.caches]
+
+    def create_cache(self, name: str) -> dict[str, Any]:
+        """Create a cache, as an app's ``CreateCache`` would; ``ALREADY_EXISTS`` if it exists."""
+        created = self._call("AddCache", pb.CacheRequest(name=_text("name", name)), pb.CacheInfo)
+        return {"name": created.name, "items": created.items}
+
+    def delete_cache(self, name: str) -> dict[str, Any]:
+        """Delete a cache and its items; the answer counts the live items it held."""
+        deleted = self._call("DropCache", pb.CacheRequest(name=_text("name", name)), pb.CacheInfo)
+        return {"name": deleted.name, "items": deleted.items}
+
+    def items(self, cache: str, limit: int = 0) -> list[dict[str, Any]]:
+        """The live items of ``cache``, keys in byte order (the first ``limit``; 0: all), without values."""
+        request = pb.ListItemsRequest(cache=_text("cache", cache), limit=_whole("limit", limit, 0))
+        return [_item(i) for i in self._call("ListItems", request, pb.ListItemsResponse).items]
+
+    def item(self, cache: str, key: bytes | str) -> dict[str, Any]:
+        """One live item with its value (``value`` as text, ``value_base64`` exact); ``NOT_FOUND`` if none."""
+        raw = key.encode() if isinstance(key, str) else _bytes("key", key)
+        request = pb.GetItemRequest(cache=_text("cache", cache), key=raw)
+        return _item(self._call("GetItem", request, pb.ItemInfo), with_value=True)
+
 
 def local_control(emulator: Emulator) -> Control:
     """Control an emulator in this process by calling its admin handlers directly."""
@@ -265,6 +293,18 @@ def _text(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a string")
     return value
+
+
+def _item(info: pb.ItemInfo, with_value: bool = False) -> dict[str, Any]:
+    """An item as JSON: keys and values as text (undecodable bytes escaped) and exactly, in base64."""
+    shown: dict[str, Any] = {
+        "key": info.key.decode("utf-8", "backslashreplace"), "key_base64": base64.b64encode(info.key).decode(),
+        "type": info.type, "size": info.size, "expires_at": info.expires_at, "remaining_ttl_ms": info.remaining_ttl_ms,
+    }  # fmt: skip
+    if with_value and info.type == "scalar":
+        shown["value"] = info.value.decode("utf-8", "backslashreplace")
+        shown["value_base64"] = base64.b64encode(info.value).decode()
+    return shown
 
 
 def _plain(message: Message) -> dict[str, Any]:
