@@ -9,16 +9,15 @@ should stay flat once expired items are reclaimed by the writes.
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 from typing import Any
 
+from memory import START, rss_bytes
+
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
-PAGE_BYTES = 4096
 VALUE_BYTES = 1024
 
 
@@ -28,13 +27,6 @@ def value(serial: int) -> bytes:
 
 
 CACHE = "bench"
-
-
-def rss_bytes() -> int:
-    """Resident set size of this process, after a full collection."""
-    gc.collect()
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * PAGE_BYTES
 
 
 def per_item(count: int) -> dict[str, Any]:

@@ -9,12 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator import Settings, ThreadedEmulatorServer, local_control
+from emulator import ThreadedEmulatorServer, local_control
 from emulator.services.registry import RPCS, Access, Streaming
 from tests.hostile import DELIBERATE, raw_call
-from tests.test_fuzz import BOUNDED, messages, mutate
+from tests.test_fuzz import BOUNDED, fuzz_server, messages, mutate  # noqa: F401  (fuzz_server: a fixture)
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 # Besides the statuses of the auth service, the data plane answers these on purpose.
 DATA_DELIBERATE = DELIBERATE | {
     grpc.StatusCode.ALREADY_EXISTS,
@@ -68,16 +67,10 @@ class DataFuzz:
         return code
 
 
-@pytest.fixture(scope="module")
-def data_server() -> Iterator[ThreadedEmulatorServer]:
-    with ThreadedEmulatorServer(Settings(start_time=START)) as running:
-        yield running
-
-
 @pytest.fixture
-def fuzz(data_server: ThreadedEmulatorServer) -> Iterator[DataFuzz]:
-    with grpc.insecure_channel(data_server.target) as channel:
-        harness = DataFuzz(data_server, channel)
+def fuzz(fuzz_server: ThreadedEmulatorServer) -> Iterator[DataFuzz]:  # noqa: F811  (the imported fixture)
+    with grpc.insecure_channel(fuzz_server.target) as channel:
+        harness = DataFuzz(fuzz_server, channel)
         harness.reset()
         yield harness
 
