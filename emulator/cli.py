@@ -170,6 +170,7 @@ SERVE_OPTIONS = (
         parse_duration,
         float(DEFAULT_MAX_DISPOSABLE_TTL),
     ),  # fmt: skip
+    Option("--web-port", "also serve gRPC-Web (browsers, @gomomento/sdk-web) here; 0 picks one", port_number),
     Option("--endpoint", "the endpoint put in keys and responses (default HOST:PORT)", default=""),
     Option("--super-user-key", "fixed super-user key value", super_user_key, ""),
     Option("--admin-token", "require this token on admin calls", header_value, ""),
@@ -330,6 +331,7 @@ def serve_configuration(args: argparse.Namespace) -> tuple[Settings, ServeOption
     options = ServeOptions(
         host=args.host,
         port=args.port,
+        web_port=args.web_port,
         admin_token=admin_token,
         admin_token_generated=generated,
         state_file=args.state_file,

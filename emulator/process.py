@@ -40,6 +40,7 @@ class ServeOptions:
 
     host: str = LOOPBACK
     port: int = 8090
+    web_port: int | None = None  # None: no gRPC-Web listener
     admin_token: str = ""
     admin_token_generated: bool = False  # then the banner and the ready file show it
     state_file: Path | None = None
@@ -95,8 +96,9 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         except (OSError, ValueError, RecursionError) as error:
             return fail(f"--state-file {state_file}: not a readable JSON document ({error})", 2)
     server = EmulatorServer(
-        settings, host=options.host, port=options.port, admin_token=options.admin_token, state_document=document
-    )
+        settings, host=options.host, port=options.port, admin_token=options.admin_token, state_document=document,
+        web_port=options.web_port,
+    )  # fmt: skip
     try:
         check_address(options.host, options.port)
         return asyncio.run(_serve(server, options))
@@ -146,6 +148,8 @@ async def _serve(server: EmulatorServer, options: ServeOptions) -> int:
     }
     if options.admin_token_generated:
         ready["admin_token"] = options.admin_token
+    if server.web_url:
+        ready["web_url"] = server.web_url
     text = banner(ready, emulator.settings, options)
     try:
         if options.ready_file is not None:
@@ -251,4 +255,11 @@ def banner(ready: dict[str, Any], settings: Settings, options: ServeOptions) -> 
         f'                 cacheEndpoint: "{dial}", tokenEndpoint: "{dial}", secureConnection: false}}}})',
         f"  Control:     {control}",
     ]
+    if ready.get("web_url"):
+        url = ready["web_url"]
+        lines += [
+            f"  gRPC-Web:    {url}  (browser SDK: CredentialProvider.fromDisposableToken({{apiKey: TOKEN,",
+            f'                 endpointOverrides: {{cacheEndpoint: "{url}", controlEndpoint: "{url}",',
+            f'                 tokenEndpoint: "{url}"}}}}))',
+        ]
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from emulator.services.rpc import ADMIN_TOKEN_RULE, Dispatcher, usable_as_admin_
 
 if TYPE_CHECKING:
     from emulator.control import Control
+    from emulator.web import WebGateway
 
 # What grpc itself accepts: large enough for the state document of ~400k keys (ImportState);
 # Momento requests have their own, smaller limit (MAX_MOMENTO_REQUEST_BYTES in services/rpc.py).
@@ -47,11 +48,16 @@ class EmulatorServer(Bootstraps):
         port: int = 0,
         admin_token: str = "",
         state_document: dict[str, Any] | None = None,
+        web_port: int | None = None,
     ) -> None:
         if settings is not None and not isinstance(settings, Settings):
             raise TypeError(f"settings: expected emulator.Settings, got {type(settings).__name__}")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port: {port!r} is not a port number from 0 to 65535")
+        if web_port is not None and (
+            isinstance(web_port, bool) or not isinstance(web_port, int) or not 0 <= web_port <= 65535
+        ):
+            raise ValueError(f"web_port: {web_port!r} is not a port number from 0 to 65535 (or None: no gRPC-Web)")
         if not isinstance(admin_token, str) or not usable_as_admin_token(admin_token):
             raise ValueError(f"admin_token: {ADMIN_TOKEN_RULE}")
         self.host = host
@@ -65,6 +71,14 @@ class EmulatorServer(Bootstraps):
         self._health: health.aio.HealthServicer | None = None
         self.emulator: Emulator | None = None
         self._control: Control | None = None
+        self._web_port = web_port
+        self._web: WebGateway | None = None
+        self._upstream: grpc.aio.Channel | None = None
+
+    @property
+    def web_url(self) -> str:
+        """Where browsers reach the gRPC-Web listener (``http://127.0.0.1:PORT``); "" without one."""
+        return self._web.url if self._web is not None else ""
 
     @property
     def target(self) -> str:
@@ -112,9 +126,31 @@ class EmulatorServer(Bootstraps):
         server.add_generic_rpc_handlers(tuple(dispatcher.service(name, rpcs) for name, rpcs in services().items()))
         self._health = add_health_and_reflection(server, SERVICE_NAMES)
         await server.start()
+        if self._web_port is not None:
+            try:
+                await self._start_web(self._web_port)
+            except BaseException:
+                await server.stop(None)
+                raise
         for name in ("", *SERVICE_NAMES):
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
         self._server, self._loop = server, asyncio.get_running_loop()
+
+    async def _start_web(self, port: int) -> None:
+        from emulator.web import WebGateway  # aiohttp is imported only when gRPC-Web is asked for
+
+        upstream_host = "127.0.0.1" if self.host in ("0.0.0.0", "") else "::1" if self.host == "::" else self.host
+        upstream = grpc.aio.insecure_channel(
+            f"[{upstream_host}]:{self.port}" if ":" in upstream_host else f"{upstream_host}:{self.port}",
+            options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
+        )
+        gateway = WebGateway(upstream, host=self.host, port=port)
+        try:
+            await gateway.start()
+        except OSError as error:
+            await upstream.close()
+            raise PortInUse(f"cannot listen on {self.host}:{port} for gRPC-Web: {error.strerror or error}") from None
+        self._web, self._upstream = gateway, upstream
 
     @staticmethod
     def _load(emulator: Emulator, document: dict[str, Any]) -> None:
@@ -135,6 +171,11 @@ class EmulatorServer(Bootstraps):
         if self._dispatcher is not None:
             self._dispatcher.cut_delays_short()  # in-flight calls held by a delay fault answer now
         await server.stop(grace)
+        web, upstream, self._web, self._upstream = self._web, self._upstream, None, None
+        if web is not None:
+            await web.stop()  # after the gRPC server: open web streams have ended with their upstream calls
+        if upstream is not None:
+            await upstream.close()
 
     async def wait_for_termination(self) -> None:
         if self._server is not None:
