@@ -254,7 +254,7 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
                         job |= {"session_token": fresh.raw_session_token, "super_user_key": fresh.raw_api_key}
                     result = client.measure(job)
                     if variant in admins:  # the emulator's own time per call, as its journal saw it
-                        latencies = [entry["latency_ms"] * 1000 for entry in admins[variant].journal(method=rpc)]
+                        latencies = [entry.latency_ms * 1000 for entry in admins[variant].journal(method=rpc)]
                         result["handler_us"] = statistics.median(latencies) if latencies else None
                     else:
                         result["handler_us"] = variant.work_us

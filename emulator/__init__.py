@@ -2,6 +2,7 @@
 
 The public API is small: run an emulator (:class:`EmulatorServer` on your event loop,
 :class:`ThreadedEmulatorServer` on its own thread), control it (:class:`Control`),
+read what it returns (:class:`KeyInfo`, :class:`FaultRule`, :class:`JournalEntry`, ...),
 configure it (:class:`Settings`), and point the Momento SDKs at it
 (:func:`credential_provider`, :func:`node_settings`).
 
@@ -18,14 +19,20 @@ if TYPE_CHECKING:
     from emulator.control import Bootstrap, Control, ControlError, local_control, remote_control
     from emulator.core.clock import ClockMode
     from emulator.core.config import Settings
+    from emulator.results import AuthorizationDecision, ClockState, FaultRule, JournalEntry, KeyInfo
     from emulator.sdk import credential_provider, node_settings
     from emulator.server import EmulatorServer, ThreadedEmulatorServer
 
 _HOMES = {
-    "Bootstrap": "emulator.control",
+    "AuthorizationDecision": "emulator.results",
+    "Bootstrap": "emulator.results",
     "ClockMode": "emulator.core.clock",
+    "ClockState": "emulator.results",
     "Control": "emulator.control",
-    "ControlError": "emulator.control",
+    "ControlError": "emulator.results",
+    "FaultRule": "emulator.results",
+    "JournalEntry": "emulator.results",
+    "KeyInfo": "emulator.results",
     "EmulatorServer": "emulator.server",
     "Settings": "emulator.core.config",
     "ThreadedEmulatorServer": "emulator.server",
@@ -36,10 +43,15 @@ _HOMES = {
 }
 
 __all__ = [
+    "AuthorizationDecision",
     "Bootstrap",
     "ClockMode",
+    "ClockState",
     "Control",
     "ControlError",
+    "FaultRule",
+    "JournalEntry",
+    "KeyInfo",
     "EmulatorServer",
     "Settings",
     "ThreadedEmulatorServer",

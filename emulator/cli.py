@@ -419,29 +419,30 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
         elif action == "advance":
             control.advance(args.duration)
         elif action == "mode":
-            control.set_clock_mode(args.mode.value)
-        clock = control.clock()
-        return {"now": clock["now"], "mode": clock["mode"]}
+            control.set_clock_mode(args.mode)
+        return control.clock().to_json()
     if command == "keys":
         if action == "list":
-            return control.keys(include_inactive=args.all)
-        return control.describe_key(args.key) if action == "describe" else control.revoke_key(args.key)
+            return [key.to_json() for key in control.keys(include_inactive=args.all)]
+        return (control.describe_key(args.key) if action == "describe" else control.revoke_key(args.key)).to_json()
     if command == "authorize":
         return control.authorize(
             args.key, args.action, args.cache, item=args.item, topic=args.topic, function=args.function
-        )
+        ).to_json()
     if command == "faults":
         if action == "add":
             return control.add_fault(
                 [momento_method(m) for m in args.method if m], args.code, count=args.count, delay=args.delay,
                 message=args.message, key_id=args.key_id, token_id=args.token_id,
-            )  # fmt: skip
-        return control.faults() if action == "list" else {"removed": control.clear_faults(args.rule_id)}
+            ).to_json()  # fmt: skip
+        if action == "list":
+            return [rule.to_json() for rule in control.faults()]
+        return {"removed": control.clear_faults(args.rule_id)}
     if command == "journal":
         entries = control.journal(momento_method(args.method) if args.method.strip() else "", args.limit)
         if args.clear and entries:  # up to the newest entry read: calls that came meanwhile stay
-            control.clear_journal(max(entry["seq"] for entry in entries))
-        return entries
+            control.clear_journal(max(entry.seq for entry in entries))
+        return [entry.to_json() for entry in entries]
     if command == "caches":
         if action == "list":
             return control.caches()

@@ -1,123 +1,240 @@
 """Plain-Python control of an emulator, in-process or over the admin API.
 
-One :class:`Control` class, two transports: :func:`local_control` calls the admin service's
-handlers directly (no network, safe from any thread or event loop), :func:`remote_control`
-calls a running emulator's admin API over gRPC. Both return the same values and raise
-:class:`ControlError` with a gRPC status name, so code written against one runs against the other.
+One :class:`Control` class, two transports: :func:`local_control` calls the admin operations
+directly (no network, no protobuf; safe from any thread or event loop), :func:`remote_control`
+calls a running emulator's admin API over gRPC. Both return the same typed values
+(:mod:`emulator.results`) and raise :class:`ControlError` with a gRPC status name, so code
+written against one runs against the other.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
-import grpc
 from google.protobuf.message import Message
 
 from emulator._generated import admin_pb2 as pb
-from emulator.core.clock import epoch_of, from_epoch
+from emulator.core.clock import ClockMode, epoch_of
 from emulator.core.emulator import Emulator
 from emulator.core.errors import EmulatorError
 from emulator.core.faults import MAX_COUNT
+from emulator.remote_admin import RemoteAdmin
+from emulator.results import (
+    AuthorizationDecision,
+    Bootstrap,
+    ClockState,
+    ControlError,
+    FaultRule,
+    JournalEntry,
+    KeyInfo,
+)
 from emulator.services import admin
+from emulator.services.admin_ops import AdminOperations, NewFault, Question, ResetOverrides
 from emulator.services.call import local_call
 from emulator.services.registry import CATALOG, RPCS
-from emulator.services.rpc import ADMIN_TOKEN_HEADER, ADMIN_TOKEN_RULE, usable_as_admin_token
+from emulator.services.rpc import ADMIN_TOKEN_RULE, usable_as_admin_token
 from emulator.services.status import status_of
 
-Transport = Callable[[str, Message, type[Message]], Any]
+Reply = TypeVar("Reply", bound=Message)
+
+__all__ = [
+    "AuthorizationDecision", "Bootstrap", "ClockState", "Control", "ControlError", "FaultRule", "JournalEntry",
+    "KeyInfo", "RemoteControl", "local_control", "remote_control",
+]  # fmt: skip
 
 
-class ControlError(Exception):
-    """An admin call was refused; ``code`` is the gRPC status name (e.g. ``INVALID_ARGUMENT``)."""
+class TypedOperations(Protocol):
+    """What a transport provides: the admin operations, arguments already of the right types."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+    def clock(self) -> ClockState: ...
+    def set_clock(self, instant: float | str) -> ClockState: ...
+    def advance_clock(self, seconds: float) -> ClockState: ...
+    def set_clock_mode(self, mode: str) -> ClockState: ...
+    def reset(self, overrides: ResetOverrides) -> Bootstrap: ...
+    def bootstrap(self) -> Bootstrap: ...
+    def export_state(self) -> dict[str, Any]: ...
+    def import_state(self, document: str | dict[str, Any]) -> Bootstrap: ...
+    def keys(self, include_inactive: bool) -> list[KeyInfo]: ...
+    def describe_key(self, key: str) -> KeyInfo: ...
+    def revoke_key(self, key: str) -> KeyInfo: ...
+    def authorize(self, question: Question) -> AuthorizationDecision: ...
+    def add_fault(self, fault: NewFault) -> FaultRule: ...
+    def faults(self) -> list[FaultRule]: ...
+    def clear_faults(self, rule_id: str) -> int: ...
+    def journal(self, method: str, limit: int) -> list[JournalEntry]: ...
+    def clear_journal(self, through_seq: int) -> int: ...
 
 
-@dataclass(frozen=True)
-class Bootstrap:
-    """The credentials every emulator starts with. ``api_key`` is the base64 form users hold."""
+class Operations(TypedOperations, Protocol):
+    """The typed operations, and one admin RPC by name (caches and items, not typed yet)."""
 
-    api_key: str
-    session_token: str
-    raw_api_key: str
-    raw_session_token: str
-    endpoint: str
+    def admin_call(self, name: str, request: Message, reply: type[Reply]) -> Reply: ...
 
 
 class Control:
-    """Clock, state, keys, faults and journal of one emulator, as plain Python calls."""
+    """Clock, state, keys, faults and journal of one emulator, as plain Python calls.
 
-    def __init__(self, transport: Transport) -> None:
-        self._call = transport
+    Get one from :func:`local_control`, :func:`remote_control`, ``EmulatorServer.control`` or the pytest
+    fixture. Every method raises :class:`ControlError` when the emulator refuses the call; its ``code``
+    is the gRPC status name (``INVALID_ARGUMENT`` for a bad argument, named in its ``message``).
+    """
+
+    def __init__(self, operations: Operations) -> None:
+        self._ops = operations
 
     # clock
     def now(self) -> datetime:
-        return _instant(self._call("GetClock", pb.GetClockRequest(), pb.ClockState))
+        """The emulator's current instant, as a timezone-aware UTC datetime."""
+        return self._ops.clock().now
 
-    def clock(self) -> dict[str, Any]:
-        """The clock in one call: ``now`` (ISO 8601, UTC), ``now_epoch_seconds`` and ``mode``."""
-        return _plain(self._call("GetClock", pb.GetClockRequest(), pb.ClockState))
+    def clock(self) -> ClockState:
+        """The clock in one call: its instant (``now``) and its ``mode``."""
+        return self._ops.clock()
 
-    def clock_mode(self) -> str:
-        return str(self._call("GetClock", pb.GetClockRequest(), pb.ClockState).mode)
+    def clock_mode(self) -> ClockMode:
+        """``ClockMode.MANUAL`` (frozen, equal to ``"manual"``) or ``ClockMode.SYSTEM`` (follows the host)."""
+        return self._ops.clock().mode
 
     def set_time(self, instant: datetime | str | float) -> datetime:
-        """Move the clock to ``instant`` (forward only): a datetime, ISO 8601 text, or epoch seconds."""
+        """Move the clock to ``instant``; it never goes backwards.
+
+        Args:
+            instant: a datetime (naive means UTC), ISO 8601 text, or epoch seconds.
+
+        Returns:
+            The clock's new instant.
+
+        Raises:
+            ControlError: ``INVALID_ARGUMENT`` if ``instant`` is before now, unreadable or out of range.
+        """
         if isinstance(instant, datetime):
-            request = pb.SetClockRequest(epoch_seconds=epoch_of(instant))
-        elif isinstance(instant, str):
-            request = pb.SetClockRequest(time=instant)
-        else:
-            request = pb.SetClockRequest(epoch_seconds=_number("instant", instant))
-        return _instant(self._call("SetClock", request, pb.ClockState))
+            return self._ops.set_clock(epoch_of(instant)).now
+        return self._ops.set_clock(instant if isinstance(instant, str) else _number("instant", instant)).now
 
     def advance(self, seconds: float | timedelta) -> datetime:
-        seconds = seconds.total_seconds() if isinstance(seconds, timedelta) else _number("seconds", seconds)
-        return _instant(self._call("AdvanceClock", pb.AdvanceClockRequest(seconds=seconds), pb.ClockState))
+        """Move the clock forward by ``seconds`` (a number or a timedelta, not negative).
 
-    def set_clock_mode(self, mode: str) -> datetime:
-        """``"manual"`` (frozen) or ``"system"`` (follows the host clock from the current instant)."""
-        return _instant(self._call("SetClockMode", pb.SetClockModeRequest(mode=_text("mode", mode)), pb.ClockState))
+        Returns:
+            The clock's new instant.
+
+        Raises:
+            ControlError: ``INVALID_ARGUMENT`` for a negative or non-finite duration.
+        """
+        seconds = seconds.total_seconds() if isinstance(seconds, timedelta) else _number("seconds", seconds)
+        return self._ops.advance_clock(seconds).now
+
+    def set_clock_mode(self, mode: ClockMode | str) -> datetime:
+        """Freeze the clock (``"manual"``) or let it follow the host clock from now on (``"system"``).
+
+        The instant does not jump either way.
+
+        Returns:
+            The clock's instant at the switch.
+
+        Raises:
+            ControlError: ``INVALID_ARGUMENT`` for any other mode.
+        """
+        return self._ops.set_clock_mode(_mode("mode", mode)).now
 
     # state
-    def reset(self) -> Bootstrap:
-        return _bootstrap(self._call("Reset", pb.ResetRequest(), pb.Bootstrap))
+    def reset(
+        self,
+        *,
+        start_time: datetime | str | float | None = None,
+        clock_mode: ClockMode | str | None = None,
+        seed: str | None = None,
+        max_disposable_ttl: int | None = None,
+    ) -> Bootstrap:
+        """Replace all state (credentials, clock, faults, journal) by a fresh one.
+
+        The fresh state runs under the settings the emulator was started with, except for the
+        overrides given here; they last until the next reset, which starts from the started
+        settings again (so a plain ``reset()`` always returns to them).
+
+        Args:
+            start_time: where the fresh clock starts: a datetime, ISO 8601 text or epoch seconds
+                (earlier than the current instant is allowed).
+            clock_mode: ``"manual"`` or ``"system"``.
+            seed: makes every generated key reproducible.
+            max_disposable_ttl: the longest disposable token lifetime, in whole seconds.
+
+        Returns:
+            The fresh state's bootstrap credentials (new ones, unless seeded).
+
+        Raises:
+            ControlError: ``INVALID_ARGUMENT`` naming a refused override; nothing changes then.
+        """
+        if isinstance(start_time, datetime):
+            start: float | str | None = epoch_of(start_time)
+        elif start_time is None or isinstance(start_time, str):
+            start = start_time
+        else:
+            start = _number("start_time", start_time, "is not epoch seconds, ISO 8601 text or a datetime")
+        overrides = ResetOverrides(
+            start,
+            None if clock_mode is None else _mode("clock_mode", clock_mode),
+            None if seed is None else _text("seed", seed),
+            None if max_disposable_ttl is None else _whole("max_disposable_ttl", max_disposable_ttl, 1),
+        )
+        return self._ops.reset(overrides)
 
     def bootstrap(self) -> Bootstrap:
-        return _bootstrap(self._call("GetBootstrap", pb.GetBootstrapRequest(), pb.Bootstrap))
+        """The current bootstrap credentials: the super-user key and session token (they change on reset)."""
+        return self._ops.bootstrap()
 
     def export_state(self) -> dict[str, Any]:
-        document = self._call("ExportState", pb.ExportStateRequest(), pb.StateDocument)
-        return json.loads(document.json)  # type: ignore[no-any-return]
+        """The whole state (clock, secret, credentials, faults; not the journal) as a JSON-ready document."""
+        return self._ops.export_state()
 
     def import_state(self, document: dict[str, Any] | str) -> Bootstrap:
+        """Replace the state with an exported one.
+
+        Args:
+            document: what :meth:`export_state` returned, or its JSON text.
+
+        Returns:
+            The imported state's bootstrap credentials.
+
+        Raises:
+            ControlError: ``INVALID_ARGUMENT`` naming the bad field; the state is unchanged then.
+        """
         if not isinstance(document, dict | str):
             raise ControlError("INVALID_ARGUMENT", f"document: a {type(document).__name__} is not a state document")
-        text = document if isinstance(document, str) else json.dumps(document)
-        return _bootstrap(self._call("ImportState", pb.StateDocument(json=text), pb.Bootstrap))
+        return self._ops.import_state(document)
 
     # keys
-    def keys(self, include_inactive: bool = False) -> list[dict[str, Any]]:
+    def keys(self, include_inactive: bool = False) -> list[KeyInfo]:
+        """The credentials the emulator holds, oldest first.
+
+        Args:
+            include_inactive: also list expired and revoked ones (expired ones are dropped after a while).
+        """
         if not isinstance(include_inactive, bool):
             raise ControlError("INVALID_ARGUMENT", f"include_inactive: {include_inactive!r} is not True or False")
-        response = self._call("ListKeys", pb.ListKeysRequest(include_inactive=include_inactive), pb.ListKeysResponse)
-        return [_key(k) for k in response.keys]
+        return self._ops.keys(include_inactive)
 
-    def describe_key(self, key: str) -> dict[str, Any]:
-        """A key id, a raw key or its base64 form -> what the emulator holds about it."""
-        return _key(self._call("DescribeKey", pb.KeyRequest(key=_text("key", key)), pb.KeyInfo))
+    def describe_key(self, key: str) -> KeyInfo:
+        """What the emulator holds about ``key``: a key id, a raw key or its base64 form.
 
-    def revoke_key(self, key: str) -> dict[str, Any]:
-        return _key(self._call("RevokeKey", pb.KeyRequest(key=_text("key", key)), pb.KeyInfo))
+        Raises:
+            ControlError: ``NOT_FOUND`` if the emulator holds no such credential.
+        """
+        return self._ops.describe_key(_text("key", key))
+
+    def revoke_key(self, key: str) -> KeyInfo:
+        """Revoke ``key`` (a key id, raw or base64) at the emulator's now: Momento calls with it fail from then on.
+
+        Returns:
+            The credential as revoked (``status == "revoked"``).
+
+        Raises:
+            ControlError: ``NOT_FOUND`` if the emulator holds no such credential.
+        """
+        return self._ops.revoke_key(_text("key", key))
 
     def authorize(
         self,
@@ -128,19 +245,29 @@ class Control:
         item: bytes | str | None = None,
         topic: str | None = None,
         function: str | None = None,
-    ) -> dict[str, Any]:
-        """Would ``key`` be allowed ``action`` on ``cache`` (and item, topic or function)? See ``allowed``."""
-        request = pb.AuthorizeRequest(
-            key=_text("key", key), action=_text("action", action), cache=_text("cache", cache)
-        )
+    ) -> AuthorizationDecision:
+        """Would ``key`` be allowed ``action`` on ``cache`` (and an item, topic or function)?
+
+        Args:
+            key: a key id, a raw key or its base64 form.
+            action: ``get``, ``set``, ``delete``, ``publish``, ``subscribe``, ``invoke-function``, ...
+            cache: the cache name.
+            item: the cache key (text is encoded as UTF-8); at most one of item, topic, function.
+
+        Returns:
+            The decision, with the grant that decided it. An expired or revoked key is a denial.
+
+        Raises:
+            ControlError: ``INVALID_ARGUMENT`` for an unknown action, ``NOT_FOUND`` for an unknown key.
+        """
         if item is not None:
-            request.item = item.encode() if isinstance(item, str) else _bytes("item", item)
-        if topic is not None:
-            request.topic = _text("topic", topic)
-        if function is not None:
-            request.function = _text("function", function)
-        response = self._call("Authorize", request, pb.AuthorizeResponse)
-        return _plain(response)
+            item = item.encode() if isinstance(item, str) else _bytes("item", item)
+        question = Question(
+            _text("key", key), _text("action", action), _text("cache", cache), item=item,
+            topic=None if topic is None else _text("topic", topic),
+            function=None if function is None else _text("function", function),
+        )  # fmt: skip
+        return self._ops.authorize(question)
 
     # faults
     def add_fault(
@@ -153,79 +280,110 @@ class Control:
         message: str = "",
         key_id: str = "",
         token_id: str = "",
-    ) -> dict[str, Any]:
-        """Make calls to ``method`` fail with ``code``, ``count`` times (``None``: until cleared)."""
-        methods = [method] if isinstance(method, str) else list(method)
-        rule = pb.FaultRule(
-            methods=[_text("method", m) for m in methods if m], code=_text("code", code),
-            message=_text("message", message), count=0 if count is None else _whole("count", count, 1),
-            delay_seconds=_number("delay", delay), key_id=_text("key_id", key_id), token_id=_text("token_id", token_id),
-        )  # fmt: skip
-        return _rule(self._call("AddFault", rule, pb.FaultRule))
+    ) -> FaultRule:
+        """Make Momento calls fail with ``code`` (or stall), ``count`` times or until cleared.
 
-    def faults(self) -> list[dict[str, Any]]:
-        return [_rule(r) for r in self._call("ListFaults", pb.ListFaultsRequest(), pb.ListFaultsResponse).rules]
+        Args:
+            method: RPC name(s) or full path(s); empty: every Momento method.
+            code: a gRPC status name; ``"OK"`` with a ``delay`` only slows calls down.
+            count: how many calls to fail, 1 or more; ``None``: until cleared.
+            delay: wall-clock seconds to wait before answering (at most 60).
+            message: the status details to send.
+            key_id: only calls made with this key id.
+            token_id: only calls made by a caller with this token id.
+
+        Returns:
+            The rule as added, with its ``rule_id``.
+
+        Raises:
+            ControlError: ``INVALID_ARGUMENT`` naming the bad argument.
+        """
+        methods = [method] if isinstance(method, str) else list(method)
+        fault = NewFault(
+            tuple(_text("method", m) for m in methods if m), _text("code", code), _text("message", message),
+            None if count is None else _whole("count", count, 1), _number("delay", delay),
+            _text("key_id", key_id), _text("token_id", token_id),
+        )  # fmt: skip
+        return self._ops.add_fault(fault)
+
+    def faults(self) -> list[FaultRule]:
+        """The active fault rules, in the order they were added (the first match wins)."""
+        return self._ops.faults()
 
     def clear_faults(self, rule_id: str = "") -> int:
-        request = pb.ClearFaultsRequest(rule_id=_text("rule_id", rule_id))
-        return int(self._call("ClearFaults", request, pb.ClearFaultsResponse).removed)
+        """Remove the rule ``rule_id``, or every rule; returns how many were removed.
+
+        Raises:
+            ControlError: ``NOT_FOUND`` if there is no rule ``rule_id``.
+        """
+        return self._ops.clear_faults(_text("rule_id", rule_id))
 
     # journal
-    def journal(self, method: str = "", limit: int = 0) -> list[dict[str, Any]]:
-        request = pb.GetJournalRequest(method=_text("method", method), limit=_whole("limit", limit, 0))
-        entries = self._call("GetJournal", request, pb.GetJournalResponse).entries
-        return [_entry(e) for e in entries]
+    def journal(self, method: str = "", limit: int = 0) -> list[JournalEntry]:
+        """Served Momento calls, oldest first.
+
+        Args:
+            method: only calls to this RPC (name or full path); empty: all.
+            limit: only the newest ``limit`` entries; 0: every entry held.
+
+        Raises:
+            ControlError: ``INVALID_ARGUMENT`` for an unknown method.
+        """
+        return self._ops.journal(_text("method", method), _whole("limit", limit, 0))
 
     def clear_journal(self, through_seq: int = 0) -> int:
-        """Remove every entry, or only those numbered up to ``through_seq`` (say, the last one read)."""
+        """Remove every entry, or only those numbered up to ``through_seq`` (say, the last one read).
+
+        Returns:
+            How many entries were removed.
+        """
         if isinstance(through_seq, bool) or not isinstance(through_seq, int) or through_seq < 0:
             raise ControlError("INVALID_ARGUMENT", f"through_seq: {through_seq!r} is not a whole number from 0")
-        request = pb.ClearJournalRequest(through_seq=through_seq)
-        return int(self._call("ClearJournal", request, pb.ClearJournalResponse).removed)
+        return self._ops.clear_journal(through_seq)
 
     # caches and items
     def caches(self) -> list[dict[str, Any]]:
         """Every cache by name, with ``items``: how many live items it holds."""
-        response = self._call("DescribeCaches", pb.DescribeCachesRequest(), pb.DescribeCachesResponse)
+        response = self._ops.admin_call("DescribeCaches", pb.DescribeCachesRequest(), pb.DescribeCachesResponse)
         return [{"name": c.name, "items": c.items} for c in response.caches]
 
     def create_cache(self, name: str) -> dict[str, Any]:
         """Create a cache, as an app's ``CreateCache`` would; ``ALREADY_EXISTS`` if it exists."""
-        created = self._call("AddCache", pb.CacheRequest(name=_text("name", name)), pb.CacheInfo)
+        created = self._ops.admin_call("AddCache", pb.CacheRequest(name=_text("name", name)), pb.CacheInfo)
         return {"name": created.name, "items": created.items}
 
     def delete_cache(self, name: str) -> dict[str, Any]:
         """Delete a cache and its items; the answer counts the live items it held."""
-        deleted = self._call("DropCache", pb.CacheRequest(name=_text("name", name)), pb.CacheInfo)
+        deleted = self._ops.admin_call("DropCache", pb.CacheRequest(name=_text("name", name)), pb.CacheInfo)
         return {"name": deleted.name, "items": deleted.items}
 
     def items(self, cache: str, limit: int = 0) -> list[dict[str, Any]]:
         """The live items of ``cache``, keys in byte order (the first ``limit``; 0: all), without values."""
         request = pb.ListItemsRequest(cache=_text("cache", cache), limit=_whole("limit", limit, 0))
-        return [_item(i) for i in self._call("ListItems", request, pb.ListItemsResponse).items]
+        return [_item(i) for i in self._ops.admin_call("ListItems", request, pb.ListItemsResponse).items]
 
     def item(self, cache: str, key: bytes | str) -> dict[str, Any]:
         """One live item with its value (``value`` as text, ``value_base64`` exact); ``NOT_FOUND`` if none."""
         raw = key.encode() if isinstance(key, str) else _bytes("key", key)
         request = pb.GetItemRequest(cache=_text("cache", cache), key=raw)
-        return _item(self._call("GetItem", request, pb.ItemInfo), with_value=True)
+        return _item(self._ops.admin_call("GetItem", request, pb.ItemInfo), with_value=True)
 
 
 def local_control(emulator: Emulator) -> Control:
-    """Control an emulator in this process by calling its admin handlers directly."""
-    handlers = {rpc.name: rpc.handler for rpc in RPCS if rpc.service == admin.SERVICE}
-
-    def call(name: str, request: Message, response_type: type[Message]) -> Any:
-        try:
-            return handlers[name](local_call(emulator, CATALOG), request)
-        except EmulatorError as error:
-            raise ControlError(status_of(error).name, error.message) from None
-
-    return Control(call)
+    """Control ``emulator``, in this process, by calling its admin operations directly."""
+    return Control(cast(Operations, _InProcess(emulator)))
 
 
 def remote_control(target: str, *, admin_token: str = "", timeout: float = 10.0) -> RemoteControl:
-    """Control the emulator listening on ``target`` (``host:port``) through its admin API."""
+    """Control the emulator listening on ``target`` (``host:port``) through its admin API.
+
+    Args:
+        admin_token: the emulator's admin token, if it was started with one.
+        timeout: seconds each call may take.
+
+    Raises:
+        ValueError: for an admin token no gRPC header can carry.
+    """
     return RemoteControl(target, admin_token=admin_token, timeout=timeout)
 
 
@@ -236,29 +394,12 @@ class RemoteControl(Control):
         if not isinstance(admin_token, str) or not usable_as_admin_token(admin_token):
             raise ValueError(f"admin_token: {ADMIN_TOKEN_RULE}")
         self.target = target
-        self._closed = False
-        # A full journal or a big state export can exceed grpc's default 4 MiB receive limit.
-        self._channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", -1)])
-        metadata = ((ADMIN_TOKEN_HEADER, admin_token),) if admin_token else ()
-
-        def call(name: str, request: Message, response_type: type[Message]) -> Any:
-            if self._closed:
-                raise RuntimeError(f"this control of {target} is closed")
-            stub: grpc.UnaryUnaryMultiCallable[Message, Message] = self._channel.unary_unary(
-                f"/{admin.SERVICE}/{name}",
-                request_serializer=lambda m: m.SerializeToString(),
-                response_deserializer=response_type.FromString,
-            )
-            try:
-                return stub(request, timeout=timeout, metadata=metadata)
-            except grpc.RpcError as error:
-                raise ControlError(error.code().name, error.details() or "") from None
-
-        super().__init__(call)
+        self._remote = RemoteAdmin(target, admin_token=admin_token, timeout=timeout)
+        super().__init__(self._remote)
 
     def close(self) -> None:
-        self._closed = True
-        self._channel.close()
+        """Close the channel; later calls raise ``RuntimeError``."""
+        self._remote.close()
 
     def __enter__(self) -> RemoteControl:
         return self
@@ -267,19 +408,45 @@ class RemoteControl(Control):
         self.close()
 
 
+class _InProcess:
+    """The admin operations on a fresh in-process call each, the core's errors raised as :class:`ControlError`."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                if name == "admin_call":  # an admin RPC's registry handler, on an in-process call
+                    rpc, request, _ = args
+                    return _ADMIN_HANDLERS[rpc](local_call(self._emulator, CATALOG), request)
+                return getattr(_operations(self._emulator), name)(*args, **kwargs)
+            except EmulatorError as error:
+                raise ControlError(status_of(error).name, error.message) from None
+
+        return call
+
+
+_ADMIN_HANDLERS = {rpc.name: rpc.handler for rpc in RPCS if rpc.service == admin.SERVICE}
+
+
+def _operations(emulator: Emulator) -> TypedOperations:  # typed: mypy checks that AdminOperations fits
+    return AdminOperations(local_call(emulator, CATALOG))
+
+
 def _whole(name: str, value: object, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= MAX_COUNT:
         raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a whole number from {least} to {MAX_COUNT}")
     return value
 
 
-def _number(name: str, value: object) -> float:
+def _number(name: str, value: object, problem: str = "is not a finite number") -> float:
     try:
         number = float(value) if not isinstance(value, bool) and isinstance(value, int | float) else math.nan
     except OverflowError:
         number = math.nan
     if not math.isfinite(number):
-        raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a finite number")
+        raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} {problem}")
     return number
 
 
@@ -292,7 +459,7 @@ def _bytes(name: str, value: object) -> bytes:
 def _text(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a string")
-    return value
+    return str(value)
 
 
 def _item(info: pb.ItemInfo, with_value: bool = False) -> dict[str, Any]:
@@ -307,39 +474,5 @@ def _item(info: pb.ItemInfo, with_value: bool = False) -> dict[str, Any]:
     return shown
 
 
-def _plain(message: Message) -> dict[str, Any]:
-    from google.protobuf.json_format import MessageToDict
-
-    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
-
-
-def _instant(clock: pb.ClockState) -> datetime:
-    return from_epoch(clock.now_epoch_seconds)
-
-
-def _bootstrap(message: pb.Bootstrap) -> Bootstrap:
-    return Bootstrap(
-        message.api_key, message.session_token, message.raw_api_key, message.raw_session_token, message.endpoint
-    )
-
-
-def _key(info: pb.KeyInfo) -> dict[str, Any]:
-    data = _plain(info)
-    data["permissions"] = json.loads(data.pop("permissions_json") or "null")
-    data["valid_until"] = data["valid_until"] or None
-    data["revoked_at"] = data["revoked_at"] or None
-    data["valid_for_seconds"] = int(info.valid_for_seconds) or None
-    return data
-
-
-def _entry(entry: pb.JournalEntry) -> dict[str, Any]:
-    data = _plain(entry)
-    data["seq"] = entry.seq
-    data["request"] = json.loads(data.pop("request_json") or "{}")
-    return data
-
-
-def _rule(rule: pb.FaultRule) -> dict[str, Any]:
-    data = _plain(rule)
-    data["count"] = rule.count or None
-    return data
+def _mode(name: str, value: object) -> str:
+    return value.value if isinstance(value, ClockMode) else _text(name, value)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -138,46 +137,17 @@ class EmulatorSession(Bootstraps):
         self.target = target
         self.control = control
         self.server = server
-        self._base = server.emulator.settings if server is not None else None
 
     @property
     def external(self) -> bool:
         return self.server is None
 
     def prepare(self, overrides: Mapping[str, Any]) -> Bootstrap:
-        """Fresh state (credentials, clock, faults, journal) under ``overrides`` of the settings."""
-        from emulator.core.clock import check_instant, to_iso
-        from emulator.core.config import clock_mode_of
+        """Fresh state (credentials, clock, faults, journal) under ``overrides`` of the settings.
 
-        start = _epoch(overrides["start_time"]) if "start_time" in overrides else None
-        mode = clock_mode_of(overrides["clock_mode"]) if "clock_mode" in overrides else None
-        if self.server is not None and self._base is not None:
-            changes = {k: v for k, v in overrides.items() if k not in ("start_time", "clock_mode")}
-            if start is not None:
-                changes["start_time"] = start
-            if mode is not None:
-                changes["clock_mode"] = mode
-            self.server.emulator.reset(replace(self._base, **changes))
-            return self.control.bootstrap()
-        fixed = sorted(set(overrides) - {"start_time", "clock_mode"})
-        if fixed:
-            pytest.fail(
-                f"{', '.join(fixed)} cannot be changed on the external emulator at {self.target}: "
-                "start it with the matching flags instead",
-                pytrace=False,
-            )
-        if start is not None:
-            check_instant(start, "start_time")
-        bootstrap = self.control.reset()
-        if start is None and mode is None:
-            return bootstrap
-        # The admin API has no "reset to another instant", but an imported state may hold any clock.
-        document = self.control.export_state()
-        if start is not None:
-            document["clock"]["now"] = to_iso(start)
-        if mode is not None:
-            document["clock"]["mode"] = mode.value
-        return self.control.import_state(document)
+        One admin call in both modes: the emulator's reset takes every setting a test may change.
+        """
+        return self.control.reset(**overrides)
 
 
 @pytest.fixture(scope="session")
@@ -250,14 +220,18 @@ def momento_emulator(
         values.update(marker.kwargs)
     overrides = {name: value for name, value in values.items() if value is not None}
     session = momento_emulator_session
-    from emulator.core.errors import InvalidArgument
+    from emulator.control import ControlError
 
     try:
         session.prepare(overrides)
-    except (InvalidArgument, ValueError, TypeError) as error:
-        message = error.message if isinstance(error, InvalidArgument) else str(error)
+        refused = ""
+    except ControlError as error:
+        if error.code != "INVALID_ARGUMENT":
+            raise
+        refused = error.message
+    if refused:  # failed outside the except block: one line, no chained exception
         pytest.fail(
-            f"momento_emulator settings (from the momento_emulator_* fixtures or @pytest.mark.{MARKER}): {message}",
+            f"momento_emulator settings (from the momento_emulator_* fixtures or @pytest.mark.{MARKER}): {refused}",
             pytrace=False,
         )
     return MomentoEmulator(session.target, session.control, external=session.external)
@@ -306,16 +280,3 @@ def _external(target: str, admin_token: str) -> Iterator[EmulatorSession]:
         except ControlError as error:
             pytest.fail(f"{TARGET_ENV}={target}: the emulator's admin API answered {error}", pytrace=False)
         yield EmulatorSession(target, control)
-
-
-def _epoch(instant: float | str | datetime) -> float:
-    from emulator.core.clock import epoch_of, parse_instant
-    from emulator.core.errors import InvalidArgument
-
-    if isinstance(instant, datetime):
-        return epoch_of(instant)
-    if isinstance(instant, str):
-        return parse_instant(instant, "start_time")
-    if isinstance(instant, bool) or not isinstance(instant, int | float):
-        raise InvalidArgument(f"start_time: {instant!r} is not epoch seconds, ISO 8601 text or a datetime")
-    return float(instant)

@@ -23,6 +23,7 @@ from emulator.core.permissions import Grant, Permissions, Role, Selector
 from tests.helpers import START, START_ISO, cache_grant, mint_api_key, mint_disposable, status_of, topic_grant
 
 Factory = Callable[..., ThreadedEmulatorServer]
+START_DT = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -199,7 +200,7 @@ def test_reset_issues_new_bootstrap_credentials_and_empties_everything(emu: Emu)
     assert emu.admin.bootstrap() == new
     assert emu.admin.now().timestamp() == START
     assert emu.admin.faults() == [] and emu.admin.journal() == []
-    assert sorted(k["kind"] for k in emu.admin.keys(include_inactive=True)) == ["api_key", "session_token"]
+    assert sorted(k.kind for k in emu.admin.keys(include_inactive=True)) == ["api_key", "session_token"]
     code, details = status_of(lambda: mint_disposable(emu.token, old.raw_api_key))
     assert code is grpc.StatusCode.UNAUTHENTICATED and details.startswith("auth_token:")
     assert mint_disposable(emu.token, new.raw_api_key).api_key
@@ -218,26 +219,26 @@ def test_a_seeded_emulator_resets_to_the_same_bootstrap_credentials(make_emu: Ca
 def test_list_keys_shows_what_was_issued_without_secrets(emu: Emu) -> None:
     minted = mint_disposable(emu.token, emu.boot.raw_api_key, ttl=600, token_id="worker-7")
     keys = emu.admin.keys()
-    assert [k["kind"] for k in keys] == ["session_token", "api_key", "disposable_token"]
+    assert [k.kind for k in keys] == ["session_token", "api_key", "disposable_token"]
     token = keys[2]
-    assert token["token_id"] == "worker-7"
-    assert token["status"] == "active"
-    assert token["issued_at"] == START_ISO
-    assert token["valid_until"] == "2030-01-01T00:10:00Z"
-    assert token["valid_for_seconds"] == 600
-    assert token["permissions"] == [{"role": "cache-read-write", "cache": None, "target": None}]
-    assert token["permissions_text"] == "cache-read-write on all caches, all items"
-    assert token["issued_by"] == keys[1]["key_id"]
-    listing = json.dumps(keys)
+    assert token.token_id == "worker-7"
+    assert token.status == "active"
+    assert token.issued_at == START_DT
+    assert token.valid_until == datetime(2030, 1, 1, 0, 10, tzinfo=UTC)
+    assert token.valid_for_seconds == 600
+    assert token.permissions == [{"role": "cache-read-write", "cache": None, "target": None}]
+    assert token.permissions_text == "cache-read-write on all caches, all items"
+    assert token.issued_by == keys[1].key_id
+    listing = json.dumps([k.to_json() for k in keys])
     for secret in (minted.api_key, emu.boot.raw_api_key, emu.boot.raw_session_token):
         assert secret not in listing
 
 
 def test_describe_key_accepts_a_key_id_a_raw_key_or_its_base64_form(emu: Emu) -> None:
     by_raw = emu.admin.describe_key(emu.boot.raw_api_key)
-    assert by_raw["kind"] == "api_key" and by_raw["permissions"] == "super_user"
+    assert by_raw.kind == "api_key" and by_raw.permissions == "super_user"
     assert emu.admin.describe_key(emu.boot.api_key) == by_raw
-    assert emu.admin.describe_key(by_raw["key_id"]) == by_raw
+    assert emu.admin.describe_key(by_raw.key_id) == by_raw
 
 
 @pytest.mark.parametrize(
@@ -261,23 +262,23 @@ def test_a_revoked_key_is_refused_unauthenticated_by_generate_disposable_token(e
     key = mint_api_key(emu.auth, emu.boot.raw_session_token).api_key
     assert mint_disposable(emu.token, key).api_key
     revoked = emu.admin.revoke_key(key)
-    assert revoked["status"] == "revoked" and revoked["revoked_at"] == START_ISO
+    assert revoked.status == "revoked" and revoked.revoked_at == START_DT
     code, details = status_of(lambda: mint_disposable(emu.token, key))
     assert code is grpc.StatusCode.UNAUTHENTICATED
     assert "revoked" in details
     active = emu.admin.keys()
-    assert revoked["key_id"] not in [k["key_id"] for k in active]
-    assert revoked["key_id"] in [k["key_id"] for k in emu.admin.keys(include_inactive=True)]
+    assert revoked.key_id not in [k.key_id for k in active]
+    assert revoked.key_id in [k.key_id for k in emu.admin.keys(include_inactive=True)]
 
 
 def test_a_key_is_listed_as_expired_once_the_clock_reaches_its_expiry(emu: Emu) -> None:
     token = mint_disposable(emu.token, emu.boot.raw_api_key, ttl=60).api_key
     emu.admin.advance(59)
-    assert emu.admin.describe_key(token)["status"] == "active"
+    assert emu.admin.describe_key(token).status == "active"
     emu.admin.advance(1)
-    assert emu.admin.describe_key(token)["status"] == "expired"
+    assert emu.admin.describe_key(token).status == "expired"
     assert len(emu.admin.keys()) == 2
-    assert [k["status"] for k in emu.admin.keys(include_inactive=True)][-1] == "expired"
+    assert [k.status for k in emu.admin.keys(include_inactive=True)][-1] == "expired"
 
 
 # --- authorize ------------------------------------------------------------------------------
@@ -291,26 +292,26 @@ def test_authorize_reports_the_matching_permission_for_cache_roles(emu: Emu) -> 
         cache_grant(pm.CacheWriteOnly, "inbox"),
     ).api_key
     get = emu.admin.authorize(token, "get", "reports")
-    assert get["allowed"] is True
-    assert get["matched_index"] == 0
-    assert get["matched_permission"] == "cache-read-only on cache 'reports', all items"
-    assert get["key_id"] == emu.admin.describe_key(token)["key_id"]
+    assert get.allowed is True
+    assert get.matched_index == 0
+    assert get.matched_permission == "cache-read-only on cache 'reports', all items"
+    assert get.key_id == emu.admin.describe_key(token).key_id
     denied = emu.admin.authorize(token, "set", "reports")
-    assert (denied["allowed"], denied["matched_index"], denied["matched_permission"]) == (False, -1, "")
-    assert "permissions[0]" in denied["reason"] and "write" in denied["reason"]
-    assert emu.admin.authorize(token, "set", "inbox")["matched_index"] == 1
+    assert (denied.allowed, denied.matched_index, denied.matched_permission) == (False, None, "")
+    assert "permissions[0]" in denied.reason and "write" in denied.reason
+    assert emu.admin.authorize(token, "set", "inbox").matched_index == 1
     for action in ("set-if-not-exists", "list-push-back", "get"):
-        assert emu.admin.authorize(token, action, "inbox")["allowed"] is False, action
-    assert "no permission covers" in emu.admin.authorize(token, "get", "elsewhere")["reason"]
+        assert emu.admin.authorize(token, action, "inbox").allowed is False, action
+    assert "no permission covers" in emu.admin.authorize(token, "get", "elsewhere").reason
 
 
 def test_authorize_topic_roles(emu: Emu) -> None:
     token = mint_disposable(emu.token, emu.boot.raw_api_key, topic_grant(pm.TopicWriteOnly, "chat", "news")).api_key
-    assert emu.admin.authorize(token, "publish", "chat", topic="news")["allowed"] is True
-    assert emu.admin.authorize(token, "subscribe", "chat", topic="news")["allowed"] is False
-    assert emu.admin.authorize(token, "publish", "chat", topic="sports")["allowed"] is False
-    assert emu.admin.authorize(token, "publish", "other", topic="news")["allowed"] is False
-    assert emu.admin.authorize(token, "get", "chat", item="k")["allowed"] is False
+    assert emu.admin.authorize(token, "publish", "chat", topic="news").allowed is True
+    assert emu.admin.authorize(token, "subscribe", "chat", topic="news").allowed is False
+    assert emu.admin.authorize(token, "publish", "chat", topic="sports").allowed is False
+    assert emu.admin.authorize(token, "publish", "other", topic="news").allowed is False
+    assert emu.admin.authorize(token, "get", "chat", item="k").allowed is False
 
 
 def test_authorize_narrows_to_a_key_or_a_key_prefix(emu: Emu) -> None:
@@ -320,23 +321,23 @@ def test_authorize_narrows_to_a_key_or_a_key_prefix(emu: Emu) -> None:
         cache_grant(pm.CacheReadWrite, "c", key=b"k1"),
         cache_grant(pm.CacheReadOnly, "c", prefix=b"user-"),
     ).api_key
-    assert emu.admin.authorize(token, "set", "c", item="k1")["matched_index"] == 0
-    assert emu.admin.authorize(token, "get", "c", item=b"user-42")["matched_index"] == 1
-    assert emu.admin.authorize(token, "set", "c", item="user-42")["allowed"] is False
-    assert emu.admin.authorize(token, "get", "c", item="k2")["allowed"] is False
-    assert emu.admin.authorize(token, "get", "c")["allowed"] is False  # no item given
+    assert emu.admin.authorize(token, "set", "c", item="k1").matched_index == 0
+    assert emu.admin.authorize(token, "get", "c", item=b"user-42").matched_index == 1
+    assert emu.admin.authorize(token, "set", "c", item="user-42").allowed is False
+    assert emu.admin.authorize(token, "get", "c", item="k2").allowed is False
+    assert emu.admin.authorize(token, "get", "c").allowed is False  # no item given
 
 
 def test_authorize_super_user_keys_in_either_form_and_dead_keys(emu: Emu) -> None:
     for key in (emu.boot.api_key, emu.boot.raw_api_key, emu.boot.session_token):
-        assert emu.admin.authorize(key, "set", "c", item="k")["allowed"] is True, key
+        assert emu.admin.authorize(key, "set", "c", item="k").allowed is True, key
     token = mint_disposable(emu.token, emu.boot.raw_api_key, ttl=10).api_key
     emu.admin.advance(10)
     expired = emu.admin.authorize(token, "get", "c", item="k")
-    assert expired["allowed"] is False and "expired" in expired["reason"]
+    assert expired.allowed is False and "expired" in expired.reason
     emu.admin.revoke_key(emu.boot.api_key)
     revoked = emu.admin.authorize(emu.boot.api_key, "get", "c", item="k")
-    assert revoked["allowed"] is False and "revoked" in revoked["reason"]
+    assert revoked.allowed is False and "revoked" in revoked.reason
 
 
 def test_an_unknown_action_is_refused_with_the_whole_list_of_actions(emu: Emu) -> None:
@@ -348,18 +349,18 @@ def test_an_unknown_action_is_refused_with_the_whole_list_of_actions(emu: Emu) -
 
 def test_authorize_takes_a_key_id_as_keys_list_prints_it(emu: Emu) -> None:
     token = mint_disposable(emu.token, emu.boot.raw_api_key, cache_grant(pm.CacheReadWrite, "c"), ttl=10).api_key
-    key_id = emu.admin.describe_key(token)["key_id"]
-    assert emu.admin.authorize(key_id, "get", "c", item="k")["allowed"] is True
-    assert emu.admin.authorize(key_id, "get", "other", item="k")["allowed"] is False
+    key_id = emu.admin.describe_key(token).key_id
+    assert emu.admin.authorize(key_id, "get", "c", item="k").allowed is True
+    assert emu.admin.authorize(key_id, "get", "other", item="k").allowed is False
     emu.admin.advance(10)
     expired = emu.admin.authorize(key_id, "get", "c", item="k")
-    assert expired["allowed"] is False and expired["reason"] == "key: the credential expired"
+    assert expired.allowed is False and expired.reason == "key: the credential expired"
 
 
 def test_authorize_with_a_static_super_user_key_in_base64_form(make_emu: Callable[..., Emu]) -> None:
     emu = make_emu(super_user_key="ci-fixed-key")
     assert emu.boot.raw_api_key == "ci-fixed-key"
-    assert emu.admin.authorize(emu.boot.api_key, "get", "c", item="k")["allowed"] is True
+    assert emu.admin.authorize(emu.boot.api_key, "get", "c", item="k").allowed is True
 
 
 @pytest.mark.parametrize(
@@ -383,7 +384,7 @@ def test_bad_authorize_requests_name_the_field(emu: Emu, arguments: dict[str, st
 
 def test_a_counted_fault_fails_the_next_matching_calls_then_stops(emu: Emu) -> None:
     rule = emu.admin.add_fault("GenerateDisposableToken", "RESOURCE_EXHAUSTED", count=2, message="slow down")
-    assert rule["methods"] == ["/token.Token/GenerateDisposableToken"] and rule["rule_id"]
+    assert rule.methods == ("/token.Token/GenerateDisposableToken",) and rule.rule_id
     assert mint_api_key(emu.auth, emu.boot.raw_session_token).api_key  # another method: unaffected
     for _ in range(2):
         assert status_of(lambda: mint_disposable(emu.token, emu.boot.raw_api_key)) == (
@@ -396,12 +397,12 @@ def test_a_counted_fault_fails_the_next_matching_calls_then_stops(emu: Emu) -> N
 
 def test_a_fault_without_a_count_lasts_until_cleared_and_counts_hits(emu: Emu) -> None:
     rule = emu.admin.add_fault("/token.Token/GenerateDisposableToken", "unavailable")
-    assert rule["count"] is None and rule["code"] == "UNAVAILABLE"
+    assert rule.count is None and rule.code == "UNAVAILABLE"
     for _ in range(3):
         code, details = status_of(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))
-        assert code is grpc.StatusCode.UNAVAILABLE and rule["rule_id"] in details
-    assert [r["hits"] for r in emu.admin.faults()] == [3]
-    assert emu.admin.clear_faults(rule["rule_id"]) == 1
+        assert code is grpc.StatusCode.UNAVAILABLE and rule.rule_id in details
+    assert [r.hits for r in emu.admin.faults()] == [3]
+    assert emu.admin.clear_faults(rule.rule_id) == 1
     assert mint_disposable(emu.token, emu.boot.raw_api_key).api_key
 
 
@@ -429,7 +430,7 @@ def test_a_delay_slows_the_call_while_the_emulator_clock_stands_still(emu: Emu) 
 
 def test_faults_can_match_on_the_callers_key_id_or_token_id(emu: Emu) -> None:
     bot = mint_api_key(emu.auth, emu.boot.raw_session_token, token_id="ci-bot").api_key
-    bot_id = emu.admin.describe_key(bot)["key_id"]
+    bot_id = emu.admin.describe_key(bot).key_id
     emu.admin.add_fault("GenerateDisposableToken", "PERMISSION_DENIED", key_id=bot_id)
     assert status_of(lambda: mint_disposable(emu.token, bot))[0] is grpc.StatusCode.PERMISSION_DENIED
     assert mint_disposable(emu.token, emu.boot.raw_api_key).api_key
@@ -437,7 +438,7 @@ def test_faults_can_match_on_the_callers_key_id_or_token_id(emu: Emu) -> None:
     emu.admin.add_fault("GenerateDisposableToken", "DEADLINE_EXCEEDED", token_id="ci-bot")
     assert status_of(lambda: mint_disposable(emu.token, bot))[0] is grpc.StatusCode.DEADLINE_EXCEEDED
     assert mint_disposable(emu.token, emu.boot.raw_api_key).api_key
-    assert [r["hits"] for r in emu.admin.faults()] == [1]
+    assert [r.hits for r in emu.admin.faults()] == [1]
 
 
 @pytest.mark.parametrize(
@@ -494,31 +495,30 @@ def test_the_journal_records_every_momento_call_with_secrets_redacted(emu: Emu) 
 
     entries = emu.admin.journal()
 
-    assert [e["method"] for e in entries] == [
+    assert [e.method for e in entries] == [
         "/auth.Auth/GenerateApiToken",
         "/auth.Auth/RefreshApiToken",
         "/auth.Auth/Login",
         "/token.Token/GenerateDisposableToken",
     ]
-    assert [e["seq"] for e in entries] == [1, 2, 3, 4]
-    assert [e["code"] for e in entries] == ["OK", "OK", "OK", "UNAUTHENTICATED"]
-    assert entries[3]["details"].startswith("auth_token:")
-    assert {e["emulator_time"] for e in entries} == {START_ISO}
+    assert [e.seq for e in entries] == [1, 2, 3, 4]
+    assert [e.code for e in entries] == ["OK", "OK", "OK", "UNAUTHENTICATED"]
+    assert entries[3].details.startswith("auth_token:")
+    assert {e.emulator_time for e in entries} == {START_DT}
     for entry in entries:
-        wall = datetime.fromisoformat(entry["wall_time"].replace("Z", "+00:00"))
-        assert abs(wall.timestamp() - time.time()) < 60
-    session_id = emu.admin.describe_key(emu.boot.raw_session_token)["key_id"]
-    assert (entries[0]["caller_kind"], entries[0]["key_id"]) == ("session_token", session_id)
-    assert (entries[1]["caller_kind"], entries[1]["key_id"]) == (
+        assert abs(entry.wall_time.timestamp() - time.time()) < 60
+    session_id = emu.admin.describe_key(emu.boot.raw_session_token).key_id
+    assert (entries[0].caller_kind, entries[0].key_id) == ("session_token", session_id)
+    assert (entries[1].caller_kind, entries[1].key_id) == (
         "api_key",
-        emu.admin.describe_key(issued.api_key)["key_id"],
+        emu.admin.describe_key(issued.api_key).key_id,
     )
-    assert (entries[2]["caller_kind"], entries[3]["caller_kind"]) == ("", "")
-    assert entries[0]["request"]["auth_token"].startswith("[redacted")
-    assert entries[0]["request"]["permissions"] == {"super_user": "SuperUser"}
-    assert entries[1]["request"]["refresh_token"].startswith("[redacted")
-    assert entries[0]["request"]["auth_token"] != entries[1]["request"]["api_key"]
-    dumped = json.dumps(entries)
+    assert (entries[2].caller_kind, entries[3].caller_kind) == ("", "")
+    assert entries[0].request["auth_token"].startswith("[redacted")
+    assert entries[0].request["permissions"] == {"super_user": "SuperUser"}
+    assert entries[1].request["refresh_token"].startswith("[redacted")
+    assert entries[0].request["auth_token"] != entries[1].request["api_key"]
+    dumped = json.dumps([e.to_json() for e in entries])
     for secret in (emu.boot.raw_session_token, issued.api_key, issued.refresh_token):
         assert secret not in dumped
 
@@ -527,7 +527,7 @@ def test_the_journal_records_injected_faults(emu: Emu) -> None:
     emu.admin.add_fault("GenerateDisposableToken", "UNAVAILABLE", count=1, message="maintenance")
     status_of(lambda: mint_disposable(emu.token, emu.boot.raw_api_key))
     [entry] = emu.admin.journal()
-    assert (entry["code"], entry["details"], entry["caller_kind"]) == ("UNAVAILABLE", "maintenance", "api_key")
+    assert (entry.code, entry.details, entry.caller_kind) == ("UNAVAILABLE", "maintenance", "api_key")
 
 
 def test_the_journal_latency_is_the_wall_time_the_call_took_in_milliseconds(emu: Emu) -> None:
@@ -537,7 +537,7 @@ def test_the_journal_latency_is_the_wall_time_the_call_took_in_milliseconds(emu:
     mint_disposable(emu.token, emu.boot.raw_api_key)
     took_ms = (time.monotonic() - sent) * 1000
     [entry] = emu.admin.journal()
-    assert delay * 1000 - 1 <= entry["latency_ms"] <= took_ms  # 1 ms for the timer's rounding
+    assert delay * 1000 - 1 <= entry.latency_ms <= took_ms  # 1 ms for the timer's rounding
 
 
 def test_the_journal_filters_by_method_and_keeps_the_newest_with_a_limit(emu: Emu) -> None:
@@ -546,9 +546,9 @@ def test_the_journal_filters_by_method_and_keeps_the_newest_with_a_limit(emu: Em
     mint_api_key(emu.auth, emu.boot.raw_session_token)
     assert len(emu.admin.journal("GenerateDisposableToken")) == 3
     assert len(emu.admin.journal("/token.Token/GenerateDisposableToken")) == 3
-    assert [e["method"] for e in emu.admin.journal("GenerateApiToken")] == ["/auth.Auth/GenerateApiToken"]
-    assert [e["seq"] for e in emu.admin.journal(limit=2)] == [3, 4]
-    assert [e["seq"] for e in emu.admin.journal("GenerateDisposableToken", limit=1)] == [3]
+    assert [e.method for e in emu.admin.journal("GenerateApiToken")] == ["/auth.Auth/GenerateApiToken"]
+    assert [e.seq for e in emu.admin.journal(limit=2)] == [3, 4]
+    assert [e.seq for e in emu.admin.journal("GenerateDisposableToken", limit=1)] == [3]
     refused(lambda: emu.admin.journal("GenerateToken"), "INVALID_ARGUMENT", "method:", "GenerateToken")
 
 
@@ -558,7 +558,7 @@ def test_clearing_the_journal_reports_how_many_entries_went(emu: Emu) -> None:
     assert emu.admin.clear_journal() == 2
     assert emu.admin.journal() == []
     mint_disposable(emu.token, emu.boot.raw_api_key)
-    assert [e["seq"] for e in emu.admin.journal()] == [3]
+    assert [e.seq for e in emu.admin.journal()] == [3]
 
 
 def test_clearing_the_journal_through_a_seq_keeps_the_calls_that_came_after(emu: Emu) -> None:
@@ -566,15 +566,15 @@ def test_clearing_the_journal_through_a_seq_keeps_the_calls_that_came_after(emu:
         mint_disposable(emu.token, emu.boot.raw_api_key)
     read = emu.admin.journal()
     mint_disposable(emu.token, emu.boot.raw_api_key)  # arrives after the read
-    assert emu.admin.clear_journal(read[-1]["seq"]) == 3
-    assert [entry["seq"] for entry in emu.admin.journal()] == [read[-1]["seq"] + 1]
+    assert emu.admin.clear_journal(read[-1].seq) == 3
+    assert [entry.seq for entry in emu.admin.journal()] == [read[-1].seq + 1]
 
 
 def test_the_journal_is_bounded(make_emu: Callable[..., Emu]) -> None:
     emu = make_emu(journal_size=3)
     for _ in range(5):
         mint_disposable(emu.token, emu.boot.raw_api_key)
-    assert [e["seq"] for e in emu.admin.journal()] == [3, 4, 5]
+    assert [e.seq for e in emu.admin.journal()] == [3, 4, 5]
 
 
 # --- export and import ----------------------------------------------------------------------
@@ -600,8 +600,8 @@ def test_an_imported_emulator_accepts_old_keys_and_refresh_tokens_and_answers_id
     assert (imported.raw_api_key, imported.raw_session_token) == (first.boot.raw_api_key, first.boot.raw_session_token)
     for emu in (first, second):
         assert emu.admin.now().timestamp() == START + 120
-        assert emu.admin.authorize(token, "get", "c", item="k")["allowed"] is True
-        assert emu.admin.authorize(token, "set", "c", item="k")["allowed"] is False
+        assert emu.admin.authorize(token, "get", "c", item="k").allowed is True
+        assert emu.admin.authorize(token, "set", "c", item="k").allowed is False
     assert second.admin.keys(include_inactive=True) == first.admin.keys(include_inactive=True)
     assert second.admin.faults() == first.admin.faults()
     assert mint_disposable(second.token, refreshable.api_key, ttl=60).valid_until == START + 180
@@ -620,11 +620,11 @@ def test_a_seeded_emulator_never_reuses_imported_key_ids(make_emu: Callable[...,
     for _ in range(5):
         mint_disposable(emu.token, emu.boot.raw_api_key)
     listed = emu.admin.keys()
-    held = {k["key_id"] for k in listed}
+    held = {k.key_id for k in listed}
     emu.admin.import_state(emu.admin.export_state())
     fresh = [mint_disposable(emu.token, emu.boot.raw_api_key).api_key for _ in range(8)]
-    assert not held & {emu.admin.describe_key(t)["key_id"] for t in fresh}
-    assert emu.admin.describe_key(emu.boot.raw_api_key)["kind"] == "api_key"
+    assert not held & {emu.admin.describe_key(t).key_id for t in fresh}
+    assert emu.admin.describe_key(emu.boot.raw_api_key).kind == "api_key"
     assert len(emu.admin.keys()) == 2 + 5 + 8
 
 
@@ -632,9 +632,9 @@ def test_rules_added_after_an_import_get_fresh_ids(emu: Emu) -> None:
     emu.admin.add_fault("Login")
     emu.admin.import_state(emu.admin.export_state())
     added = emu.admin.add_fault("GenerateApiToken")
-    assert len({r["rule_id"] for r in emu.admin.faults()}) == 2
-    assert emu.admin.clear_faults(added["rule_id"]) == 1
-    assert [r["methods"] for r in emu.admin.faults()] == [["/auth.Auth/Login"]]
+    assert len({r.rule_id for r in emu.admin.faults()}) == 2
+    assert emu.admin.clear_faults(added.rule_id) == 1
+    assert [r.methods for r in emu.admin.faults()] == [("/auth.Auth/Login",)]
 
 
 def _edit(path: str, value: Any) -> Callable[[dict[str, Any]], Any]:
@@ -757,8 +757,8 @@ def test_authorize_checks_function_invocation(server: ThreadedEmulatorServer) ->
         state = server.emulator.state
         grant = Grant(Role.FUNCTION_INVOKE, Selector("c"), Selector("resize-", prefix=True))
         token = state.generate_disposable_token(state.session_token, Permissions(grants=(grant,)), 60).api_key
-        assert control.authorize(token, "invoke-function", "c", function="resize-thumb")["allowed"]
-        assert not control.authorize(token, "invoke-function", "c", function="delete-all")["allowed"]
+        assert control.authorize(token, "invoke-function", "c", function="resize-thumb").allowed
+        assert not control.authorize(token, "invoke-function", "c", function="delete-all").allowed
         session = control.bootstrap().session_token
         with pytest.raises(ControlError) as raised:
             control.authorize(session, "fly", "c")

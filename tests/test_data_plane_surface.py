@@ -43,11 +43,11 @@ def test_the_journal_shows_sizes_and_previews_never_the_credential(server: Threa
         cache.set("c", "order-42", "shipped")
         reader.set("c", "order-42", "x")
     [stored, refused] = server.control.journal(method="Set")
-    assert stored["method"] == "/cache_client.Scs/Set" and stored["code"] == "OK"
-    assert stored["request"]["cache_key"] == "[8 bytes] order-42"
-    assert stored["request"]["cache_body"] == "[7 bytes] shipped"
-    assert refused["code"] == "PERMISSION_DENIED" and refused["caller_kind"] == "disposable_token"
-    shown = json.dumps(server.control.journal())
+    assert stored.method == "/cache_client.Scs/Set" and stored.code == "OK"
+    assert stored.request["cache_key"] == "[8 bytes] order-42"
+    assert stored.request["cache_body"] == "[7 bytes] shipped"
+    assert refused.code == "PERMISSION_DENIED" and refused.caller_kind == "disposable_token"
+    shown = json.dumps([entry.to_json() for entry in server.control.journal()])
     assert token not in shown and server.emulator.state.super_user_key not in shown
 
 
@@ -63,10 +63,10 @@ def test_faults_target_data_rpcs_by_name(server: ThreadedEmulatorServer) -> None
 
 def test_authorize_accepts_wire_rpc_names(server: ThreadedEmulatorServer) -> None:
     token = read_only_token(server)
-    assert server.control.authorize(token, "Get", "c", item="k")["allowed"]
-    assert server.control.authorize(token, "GetBatch", "c", item="k")["allowed"]
+    assert server.control.authorize(token, "Get", "c", item="k").allowed
+    assert server.control.authorize(token, "GetBatch", "c", item="k").allowed
     denied = server.control.authorize(token, "SetIfHash", "c", item="k")
-    assert not denied["allowed"] and "conditional-write" in denied["reason"]
+    assert not denied.allowed and "conditional-write" in denied.reason
 
 
 def test_an_item_over_the_size_limit_is_limit_exceeded_with_the_err_trailer(server: ThreadedEmulatorServer) -> None:

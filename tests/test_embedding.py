@@ -38,9 +38,9 @@ async def test_async_server_runs_on_the_callers_loop_and_exposes_plain_controls(
         async with AuthClientAsync(AuthConfigurations.Laptop.latest(), credential_provider(server)) as client:
             minted = await client.generate_disposable_token(SCOPE, ExpiresIn.seconds(60))
         assert isinstance(minted, GenerateDisposableToken.Success)
-        assert server.control.describe_key(minted.auth_token)["status"] == "active"
+        assert server.control.describe_key(minted.auth_token).status == "active"
         server.control.advance(60)
-        assert server.control.describe_key(minted.auth_token)["status"] == "expired"
+        assert server.control.describe_key(minted.auth_token).status == "expired"
         assert server.bootstrap.endpoint == server.target
 
 
@@ -63,8 +63,8 @@ def test_threaded_server_serves_sync_callers_and_stops() -> None:
         with AuthClient(AuthConfigurations.Laptop.latest(), credential_provider(server)) as client:
             minted = client.generate_disposable_token(SCOPE, ExpiresIn.seconds(60))
         assert isinstance(minted, GenerateDisposableToken.Success)
-        assert server.control.describe_key(minted.auth_token)["kind"] == "disposable_token"
-        assert [entry["method"] for entry in server.control.journal()][-1].endswith("GenerateDisposableToken")
+        assert server.control.describe_key(minted.auth_token).kind == "disposable_token"
+        assert [entry.method for entry in server.control.journal()][-1].endswith("GenerateDisposableToken")
         server.control.reset()
         with pytest.raises(ControlError):
             server.control.describe_key(minted.auth_token)
@@ -99,11 +99,16 @@ def test_an_admin_token_no_client_could_send_is_refused_up_front(token: str) -> 
 def test_the_public_names_are_exactly_these() -> None:
     """``emulator.__all__`` is the documented API, and every name in it resolves."""
     assert sorted(emulator.__all__) == [
+        "AuthorizationDecision",
         "Bootstrap",
         "ClockMode",
+        "ClockState",
         "Control",
         "ControlError",
         "EmulatorServer",
+        "FaultRule",
+        "JournalEntry",
+        "KeyInfo",
         "Settings",
         "ThreadedEmulatorServer",
         "credential_provider",
@@ -119,7 +124,10 @@ def test_the_public_names_are_exactly_these() -> None:
 
 def test_importing_the_package_does_not_import_grpc() -> None:
     """The names load on first use, so the pytest plugin (in this package) stays cheap to load."""
-    code = "import sys, emulator; assert 'grpc' not in sys.modules; emulator.Control; assert 'grpc' in sys.modules"
+    code = (
+        "import sys, emulator; emulator.KeyInfo; emulator.ControlError; assert 'grpc' not in sys.modules; "
+        "emulator.Control; assert 'grpc' in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 

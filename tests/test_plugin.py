@@ -71,7 +71,7 @@ def test_first(momento_emulator):
     control = momento_emulator.control
     seen["start"] = control.now()
     seen["token"] = mint(momento_emulator).auth_token
-    assert control.describe_key(seen["token"])["kind"] == "disposable_token"
+    assert control.describe_key(seen["token"]).kind == "disposable_token"
     control.add_fault("GenerateDisposableToken", count=1)
     control.advance(3600)
 
@@ -235,14 +235,14 @@ def test_sync(momento_emulator):
 {marker_function}
 async def test_function_loop(momento_emulator):
     token = (await mint(momento_emulator)).auth_token
-    assert momento_emulator.control.describe_key(token)["kind"] == "disposable_token"
+    assert momento_emulator.control.describe_key(token).kind == "disposable_token"
 
 
 {marker_session}
 async def test_session_loop(momento_emulator):
     token = (await mint(momento_emulator)).auth_token
     momento_emulator.control.advance(60)
-    assert momento_emulator.control.describe_key(token)["status"] == "expired"
+    assert momento_emulator.control.describe_key(token).status == "expired"
 
 
 {marker_session}
@@ -351,14 +351,49 @@ def test_marker_may_even_go_back_in_time(momento_emulator):
     assert mint(momento_emulator).expires_at.epoch() == datetime(2029, 6, 1, 0, 1, tzinfo=timezone.utc).timestamp()
 
 
-@pytest.mark.momento_emulator(seed="x")
-def test_seed_cannot_change_remotely(momento_emulator):
+@pytest.mark.momento_emulator(clock_mode="system")
+def test_marker_clock_mode(momento_emulator):
+    assert momento_emulator.control.clock_mode() == "system"
+    assert momento_emulator.control.now() >= datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
+def test_the_next_test_is_back_to_the_started_settings(momento_emulator):
+    assert momento_emulator.control.clock_mode() == "manual"
+    assert momento_emulator.control.now() == datetime(2030, 1, 1, tzinfo=timezone.utc)
+    open("keys.txt", "a").write(momento_emulator.api_key + "\\n")
+
+
+@pytest.mark.momento_emulator(max_disposable_ttl=60)
+def test_marker_max_disposable_ttl(momento_emulator):
+    from momento.responses import GenerateDisposableToken
+
+    assert isinstance(mint(momento_emulator, 60), GenerateDisposableToken.Success)
+    assert mint(momento_emulator, 61).error_code.name == "INVALID_ARGUMENT_ERROR"
+
+
+def test_the_default_max_disposable_ttl_is_back(momento_emulator):
+    from momento.responses import GenerateDisposableToken
+
+    assert isinstance(mint(momento_emulator, 3600), GenerateDisposableToken.Success)
+
+
+@pytest.mark.parametrize("run", [1, 2])
+@pytest.mark.momento_emulator(seed="same")
+def test_marker_seed(momento_emulator, run):
+    open("keys.txt", "a").write(momento_emulator.api_key + "\\n")
+    assert mint(momento_emulator).auth_token  # the last one stays in the journal for the outer test
+
+
+@pytest.mark.momento_emulator(max_disposable_ttl=0)
+def test_a_refused_setting_names_itself(momento_emulator):
     pass
 """
     )
     result = pytester.runpytest_subprocess("-p", "no:randomly")
-    result.assert_outcomes(passed=3, errors=1)
-    result.stdout.fnmatch_lines(["*seed cannot be changed on the external emulator*"])
+    result.assert_outcomes(passed=9, errors=1)
+    result.stdout.fnmatch_lines(["*momento_emulator settings (*): max_disposable_ttl: 0 is not a whole number from 1*"])
+    unseeded, first, second = (pytester.path / "keys.txt").read_text().split()
+    assert first == second != unseeded  # the seed made the keys repeat; without it they are fresh
     with remote_control(cli_emulator["target"], admin_token="let-me-in") as control:
         assert control.journal("GenerateDisposableToken"), "the inner tests' calls reached the CLI emulator"
 

@@ -132,9 +132,9 @@ async def generate_async(server: ThreadedEmulatorServer, key: str, scope: Dispos
 
 def assert_scope(control: Control, token: str, allowed: list[Check], denied: list[Check]) -> None:
     for action, cache, target in allowed:
-        assert control.authorize(token, action, cache, **target)["allowed"], (action, target)
+        assert control.authorize(token, action, cache, **target).allowed, (action, target)
     for action, cache, target in denied:
-        assert not control.authorize(token, action, cache, **target)["allowed"], (action, target)
+        assert not control.authorize(token, action, cache, **target).allowed, (action, target)
 
 
 @pytest.mark.parametrize("name", list(SCOPES))
@@ -146,7 +146,7 @@ def test_sync_client_mints_each_scope(server: ThreadedEmulatorServer, control: C
     decoded = json.loads(base64.b64decode(response.auth_token))
     assert decoded["endpoint"] == control.bootstrap().endpoint == server.target
     described = control.describe_key(response.auth_token)
-    assert (described["kind"], described["status"], described["token_id"]) == (
+    assert (described.kind, described.status, described.token_id) == (
         "disposable_token",
         "active",
         f"id-{name}",
@@ -167,10 +167,10 @@ async def test_async_client_mints_each_scope(server: ThreadedEmulatorServer, con
 def test_a_minted_token_expires_with_the_emulator_clock(server: ThreadedEmulatorServer, control: Control) -> None:
     response = generate(server, control.bootstrap().api_key, Scopes.cache_read_only("c"), ExpiresIn.seconds(60))
     assert isinstance(response, GenerateDisposableToken.Success)
-    assert control.authorize(response.auth_token, "get", "c", item="k")["allowed"]
+    assert control.authorize(response.auth_token, "get", "c", item="k").allowed
     control.advance(60)
     decision = control.authorize(response.auth_token, "get", "c", item="k")
-    assert not decision["allowed"] and "expired" in decision["reason"]
+    assert not decision.allowed and "expired" in decision.reason
 
 
 def caller_key(server: ThreadedEmulatorServer, control: Control, permissions: pm.Permissions, seconds: int) -> str:
@@ -265,7 +265,7 @@ def test_permissions_mixing_cache_and_topic_grants_each_topic_role(
     response = generate(server, control.bootstrap().api_key, scope, ExpiresIn.minutes(5))
     assert isinstance(response, GenerateDisposableToken.Success), response
     recorded, allowed, denied = TOPIC_ROLES[role]
-    permissions = control.describe_key(response.auth_token)["permissions"]
+    permissions = control.describe_key(response.auth_token).permissions
     assert [p["role"] for p in permissions] == ["cache-read-only", "cache-write-only", recorded, recorded]
     assert_scope(
         control,
@@ -320,7 +320,7 @@ def test_disposable_token_cache_permissions_with_each_item_selector(
     scope = DisposableTokenScope(DisposableTokenCachePermissions([permission]))
     response = generate(server, control.bootstrap().api_key, scope, ExpiresIn.minutes(5))
     assert isinstance(response, GenerateDisposableToken.Success), response
-    assert control.describe_key(response.auth_token)["permissions_text"] == text
+    assert control.describe_key(response.auth_token).permissions_text == text
     assert_scope(control, response.auth_token, allowed, denied)
 
 
@@ -330,9 +330,9 @@ def test_a_token_id_of_64_characters_is_accepted_and_65_refused(
     scope, key = Scopes.cache_read_only("c"), control.bootstrap().api_key
     accepted = generate(server, key, scope, ExpiresIn.seconds(60), token_id="x" * 64)
     assert isinstance(accepted, GenerateDisposableToken.Success), accepted
-    assert control.describe_key(accepted.auth_token)["token_id"] == "x" * 64
+    assert control.describe_key(accepted.auth_token).token_id == "x" * 64
     refused = generate(server, key, scope, ExpiresIn.seconds(60), token_id="x" * 65)
     assert error_code(refused) is MomentoErrorCode.INVALID_ARGUMENT_ERROR
     # The SDK sent it: the emulator refused it and journaled the call.
     assert "token_id: 65 characters" in str(refused.inner_exception.transport_details)
-    assert [entry["code"] for entry in control.journal("GenerateDisposableToken")] == ["OK", "INVALID_ARGUMENT"]
+    assert [entry.code for entry in control.journal("GenerateDisposableToken")] == ["OK", "INVALID_ARGUMENT"]

@@ -154,17 +154,17 @@ def test_concurrent_mints_revocations_and_clock_moves_lose_nothing(race_server: 
     assert revoked and control.now().timestamp() > START, "the revoker and the clock mover both ran"
     journal = control.journal()
     assert len(journal) == sum(calls.values())
-    assert Counter(entry["method"].rsplit("/", 1)[1] for entry in journal) == calls
-    assert sorted(entry["seq"] for entry in journal) == list(range(1, len(journal) + 1))
+    assert Counter(entry.method.rsplit("/", 1)[1] for entry in journal) == calls
+    assert sorted(entry.seq for entry in journal) == list(range(1, len(journal) + 1))
 
     listed = control.keys(include_inactive=True)
-    ids = [key["key_id"] for key in listed]
+    ids = [key.key_id for key in listed]
     assert len(ids) == len(set(ids)), "a key id was listed twice"
-    status = {key["key_id"]: key["status"] for key in listed}
-    minted_ids = [control.describe_key(key)["key_id"] for key, _ in minted]
+    status = {key.key_id: key.status for key in listed}
+    minted_ids = [control.describe_key(key).key_id for key, _ in minted]
     assert len(set(minted_ids)) == len(minted), "two mints produced the same key id"
     assert all(key_id in status for key_id in minted_ids), "a minted key is missing from the key list"
-    revoked_ids = {control.describe_key(key)["key_id"] for key in revoked}
+    revoked_ids = {control.describe_key(key).key_id for key in revoked}
     assert all(status[key_id] == "revoked" for key_id in revoked_ids)
     assert all(status[key_id] == "active" for key_id in set(minted_ids) - revoked_ids)
 

@@ -82,10 +82,10 @@ def test_a_fault_on_any_momento_method_resolves_and_fires(
     for rpc in MOMENTO:
         name = {"name": rpc.name, "path": rpc.path, "path without the slash": rpc.path[1:]}[spelling]
         rule = control.add_fault(name, "ABORTED", count=1, message=f"down: {rpc.name}")
-        assert rule["methods"] == [rpc.path]
+        assert rule.methods == (rpc.path,)
         code, details = status_of(lambda rpc=rpc: raw_call(channel, rpc.path, rpc.streaming is Streaming.SERVER))
         assert (code, details) == (grpc.StatusCode.ABORTED, f"down: {rpc.name}")
-    journaled = [(entry["method"], entry["code"]) for entry in control.journal()]
+    journaled = [(entry.method, entry.code) for entry in control.journal()]
     assert journaled == [(rpc.path, "ABORTED") for rpc in MOMENTO]
     assert control.faults() == []
 

@@ -94,7 +94,7 @@ def test_disposable_token_with_token_id(token_stub: token_pb2_grpc.TokenStub, co
         disposable_request(control.bootstrap().raw_api_key, explicit(cache_grant(key=b"k")), token_id="pub-1")
     )
     assert response.valid_until == START + 60
-    assert control.describe_key(response.api_key)["token_id"] == "pub-1"
+    assert control.describe_key(response.api_key).token_id == "pub-1"
 
 
 def test_the_body_credential_wins_over_the_authorization_header(
@@ -337,9 +337,9 @@ def test_topic_name_prefixes_are_accepted_over_the_wire(auth_stub: auth_pb2_grpc
         )
     )
     key = auth_stub.GenerateApiToken(api_key_request(control.bootstrap().raw_session_token, explicit(grant))).api_key
-    assert control.authorize(key, "publish", "c", topic="news-today")["allowed"]
-    assert not control.authorize(key, "publish", "c", topic="sports")["allowed"]
-    assert not control.authorize(key, "subscribe", "c", topic="news-today")["allowed"]
+    assert control.authorize(key, "publish", "c", topic="news-today").allowed
+    assert not control.authorize(key, "publish", "c", topic="sports").allowed
+    assert not control.authorize(key, "subscribe", "c", topic="news-today").allowed
 
 
 def test_a_never_expiring_key_cannot_be_refreshed_and_says_so(

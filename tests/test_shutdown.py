@@ -99,7 +99,7 @@ def test_sigterm_under_load_exits_cleanly_and_keeps_every_issued_key(tmp_path: P
         with remote_control(restarted.target) as control:
             for outcome in issued:
                 if outcome.kind == "disposable":
-                    assert control.authorize(outcome.key, "get", "any-cache")["allowed"] is True
+                    assert control.authorize(outcome.key, "get", "any-cache").allowed is True
 
 
 def test_sigterm_cuts_an_injected_delay_short_so_the_held_calls_answer(tmp_path: Path) -> None:

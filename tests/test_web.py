@@ -95,7 +95,7 @@ async def test_text_mode_mints_a_token_that_the_emulator_then_knows(served, http
     found = frames(decoded_text(body))
     assert status(found) == {"grpc-status": "0", "grpc-message": ""}
     reply = token_pb2._GenerateDisposableTokenResponse.FromString(found[0][1])
-    assert served.control.describe_key(reply.api_key)["kind"] == "disposable_token"
+    assert served.control.describe_key(reply.api_key).kind == "disposable_token"
     assert reply.valid_until == int(START) + 60
 
 
@@ -135,7 +135,7 @@ async def test_faults_and_journal_see_web_calls_like_grpc_calls(served, http) ->
     _, body = await post(http, served, MINT, base64.b64encode(framed(mint_request(key))))
     assert status(frames(decoded_text(body))) == {"grpc-status": "14", "grpc-message": "try later"}
     entries = served.control.journal(MINT)
-    assert [entry["code"] for entry in entries] == ["UNAVAILABLE"]
+    assert [entry.code for entry in entries] == ["UNAVAILABLE"]
 
 
 @pytest.mark.asyncio
@@ -255,17 +255,17 @@ async def test_a_page_that_goes_away_cancels_its_call(served, http) -> None:
     served.control.add_fault("Login", "OK", delay=30.0)
     request = asyncio.ensure_future(post(http, served, "/auth.Auth/Login", base64.b64encode(framed(b""))))
     for _ in range(400):  # until the call is held by the fault (its hit is counted when taken)
-        if served.control.faults()[0]["hits"]:
+        if served.control.faults()[0].hits:
             break
         await asyncio.sleep(0.025)
-    assert served.control.faults()[0]["hits"] == 1
+    assert served.control.faults()[0].hits == 1
     request.cancel()
     await http.close()  # the connection goes with the session
     for _ in range(400):
         if served.control.journal("Login"):
             break
         await asyncio.sleep(0.025)
-    assert [entry["code"] for entry in served.control.journal("Login")] == ["CANCELLED"]
+    assert [entry.code for entry in served.control.journal("Login")] == ["CANCELLED"]
 
 
 def test_grpc_timeout_units() -> None:

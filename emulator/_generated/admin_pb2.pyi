@@ -41,8 +41,18 @@ class SetClockModeRequest(_message.Message):
     def __init__(self, mode: _Optional[str] = ...) -> None: ...
 
 class ResetRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("start_time", "start_epoch_seconds", "clock_mode", "seed", "max_disposable_ttl")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    START_EPOCH_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_MODE_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    MAX_DISPOSABLE_TTL_FIELD_NUMBER: _ClassVar[int]
+    start_time: str
+    start_epoch_seconds: float
+    clock_mode: str
+    seed: str
+    max_disposable_ttl: int
+    def __init__(self, start_time: _Optional[str] = ..., start_epoch_seconds: _Optional[float] = ..., clock_mode: _Optional[str] = ..., seed: _Optional[str] = ..., max_disposable_ttl: _Optional[int] = ...) -> None: ...
 
 class GetBootstrapRequest(_message.Message):
     __slots__ = ()

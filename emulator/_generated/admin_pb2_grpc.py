@@ -177,6 +177,7 @@ class AdminServicer:
 
     def Reset(self, request, context):
         """State.
+        fresh state, optionally other settings
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -39,7 +39,11 @@ def from_epoch(seconds: float) -> datetime:
 
 def to_iso(seconds: float) -> str:
     """ISO 8601 in UTC with a ``Z`` suffix; whole seconds unless there is a fraction."""
-    moment = from_epoch(seconds)
+    return iso(from_epoch(seconds))
+
+
+def iso(moment: datetime) -> str:
+    """A UTC datetime as :func:`to_iso` writes it."""
     spec = "seconds" if moment.microsecond == 0 else "microseconds"
     return moment.isoformat(timespec=spec).replace("+00:00", "Z")
 

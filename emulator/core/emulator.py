@@ -16,12 +16,27 @@ class Emulator:
     """Holds one :class:`State` at a time. Callers read ``emulator.state`` once per operation."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = _pinned(settings or Settings())
+        self.settings = _pinned(settings or Settings())  # those of the current state
+        self.initial_settings = self.settings  # every reset starts from these
         self.state = State(self.settings).bootstrap()
 
-    def reset(self, settings: Settings | None = None) -> State:
-        """Replace all state: credentials, clock, faults and journal; under ``settings`` from now on, if given."""
-        settings = self.settings if settings is None else _pinned(settings)
+    def reset(
+        self,
+        *,
+        start_time: float | None = None,
+        clock_mode: ClockMode | None = None,
+        seed: str | None = None,
+        max_disposable_ttl: int | None = None,
+    ) -> State:
+        """Replace all state: credentials, clock, faults and journal.
+
+        The fresh state runs under the settings the emulator was built with, except for the
+        overrides given (``None``: as built); they last until the next reset.
+        """
+        given: dict[str, Any] = dict(
+            start_time=start_time, clock_mode=clock_mode, seed=seed, max_disposable_ttl=max_disposable_ttl
+        )
+        settings = replace(self.initial_settings, **{k: v for k, v in given.items() if v is not None})
         state = State(settings).bootstrap()  # built first: refused settings change nothing
         self.settings, self.state = settings, state
         return state

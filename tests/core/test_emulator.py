@@ -30,22 +30,22 @@ def test_settings_refuse_numbers_no_emulator_could_work_with(changes: dict[str, 
         Settings(**changes)  # type: ignore[arg-type]
 
 
-def test_reset_under_new_settings_keeps_them_for_later_resets() -> None:
-    emulator = Emulator(Settings(start_time=START))
-    emulator.reset(Settings(start_time=START + 3600, max_disposable_ttl=60))
-    assert emulator.state.clock.now() == START + 3600
-    emulator.state.clock.advance(10)
-    emulator.reset()
-    assert emulator.state.clock.now() == START + 3600
-    assert emulator.settings.max_disposable_ttl == 60
+def test_reset_overrides_last_until_the_next_reset_which_starts_from_the_initial_settings() -> None:
+    emulator = Emulator(Settings(start_time=START, seed="s"))
+    emulator.reset(start_time=START + 3600, clock_mode=ClockMode.SYSTEM, seed="other", max_disposable_ttl=60)
+    assert emulator.state.clock.now() >= START + 3600 and emulator.state.clock.mode is ClockMode.SYSTEM
+    assert (emulator.settings.seed, emulator.settings.max_disposable_ttl) == ("other", 60)
     assert emulator.settings.endpoint == "localhost"  # pinned like the first settings
+    emulator.reset()
+    assert emulator.settings == emulator.initial_settings
+    assert emulator.state.clock.now() == START and emulator.state.clock.mode is ClockMode.MANUAL
 
 
 def test_a_reset_refused_by_its_settings_changes_nothing() -> None:
     emulator = Emulator(Settings(start_time=START))
     state, settings = emulator.state, emulator.settings
-    with pytest.raises(InvalidArgument, match="super_user_key"):
-        emulator.reset(Settings(start_time=START, super_user_key="   "))
+    with pytest.raises(InvalidArgument, match="^max_disposable_ttl: "):
+        emulator.reset(max_disposable_ttl=0)
     assert emulator.state is state and emulator.settings is settings
 
 

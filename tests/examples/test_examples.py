@@ -27,10 +27,10 @@ def test_a_disposable_token_grants_exactly_its_scope(momento_emulator: MomentoEm
     assert isinstance(response, GenerateDisposableToken.Success)
 
     authorize = momento_emulator.control.authorize
-    assert authorize(response.auth_token, "get", "orders", item="order-42")["allowed"]
-    assert not authorize(response.auth_token, "set", "orders", item="order-42")["allowed"]
-    assert not authorize(response.auth_token, "get", "orders", item="order-43")["allowed"]
-    assert not authorize(response.auth_token, "get", "invoices", item="order-42")["allowed"]
+    assert authorize(response.auth_token, "get", "orders", item="order-42").allowed
+    assert not authorize(response.auth_token, "set", "orders", item="order-42").allowed
+    assert not authorize(response.auth_token, "get", "orders", item="order-43").allowed
+    assert not authorize(response.auth_token, "get", "invoices", item="order-42").allowed
 
 
 @pytest.mark.momento_emulator(start_time="2030-01-01T00:00:00Z")
@@ -45,11 +45,11 @@ def test_a_token_expires_when_the_clock_is_advanced(momento_emulator: MomentoEmu
         assert response.expires_at.epoch() == (control.now() + timedelta(minutes=10)).timestamp()
 
         control.advance(timedelta(minutes=10) - timedelta(seconds=1))
-        assert control.authorize(response.auth_token, "set", "orders", item="k")["allowed"]
+        assert control.authorize(response.auth_token, "set", "orders", item="k").allowed
 
         control.advance(1)
-        assert not control.authorize(response.auth_token, "set", "orders", item="k")["allowed"]
-        assert control.describe_key(response.auth_token)["status"] == "expired"
+        assert not control.authorize(response.auth_token, "set", "orders", item="k").allowed
+        assert control.describe_key(response.auth_token).status == "expired"
 
     # The SDK sees it too: the expired token is no longer a credential at all.
     with AuthClient(
@@ -89,8 +89,8 @@ async def test_the_app_retries_once_when_minting_is_unavailable(momento_emulator
     async with AuthClientAsync(AuthConfigurations.Laptop.latest(), momento_emulator.credential_provider()) as client:
         token = await mint_for_browser(client, "orders")
 
-    assert control.describe_key(token)["kind"] == "disposable_token"
-    assert [entry["code"] for entry in control.journal("GenerateDisposableToken")] == ["UNAVAILABLE", "OK"]
+    assert control.describe_key(token).kind == "disposable_token"
+    assert [entry.code for entry in control.journal("GenerateDisposableToken")] == ["UNAVAILABLE", "OK"]
 
 
 @pytest.mark.asyncio
