@@ -35,8 +35,8 @@ pytest: $(STAMP)
 	$(PY) -m pytest -q -n 2 $(ARGS)
 
 lint: $(STAMP)
-	$(PY) -m ruff check emulator tests benchmarks
-	$(PY) -m ruff format --check emulator tests benchmarks
+	$(PY) -m ruff check emulator tests benchmarks docs/examples
+	$(PY) -m ruff format --check emulator tests benchmarks docs/examples
 
 typecheck: $(STAMP)
 	$(PY) -m mypy

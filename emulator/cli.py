@@ -26,9 +26,11 @@ from emulator.core.clock import ClockMode, parse_instant
 from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL, Settings, clock_mode_of
 from emulator.core.errors import InvalidArgument
 from emulator.core.faults import MAX_COUNT
+from emulator.dropin import switch, tls_options
 from emulator.process import COMMAND, LOOPBACK, ServeOptions, fail, serve, write_atomically
 from emulator.services.registry import CATALOG
 from emulator.services.rpc import ADMIN_TOKEN_RULE, usable_as_admin_token
+from emulator.tls import TlsError
 
 if TYPE_CHECKING:
     from emulator.control import RemoteControl
@@ -145,6 +147,7 @@ class Option:
     help: str
     convert: Callable[[str], Any] = text
     default: Any = None
+    const: Any = None  # a flag that takes no value gives this; its variable still takes one
 
     @property
     def dest(self) -> str:
@@ -155,7 +158,11 @@ class Option:
         return ENV_PREFIX + self.dest.upper()
 
     def add_to(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument(self.flag, type=self.convert, default=None, help=f"{self.help} [{self.dest.upper()}]")
+        help = f"{self.help} [{self.dest.upper()}]"
+        if self.const is not None:
+            parser.add_argument(self.flag, action="store_const", const=self.const, default=None, help=help)
+        else:
+            parser.add_argument(self.flag, type=self.convert, default=None, help=help)
 
 
 SERVE_OPTIONS = (
@@ -174,6 +181,11 @@ SERVE_OPTIONS = (
     Option("--endpoint", "the endpoint put in keys and responses (default HOST:PORT)", default=""),
     Option("--super-user-key", "fixed super-user key value", super_user_key, ""),
     Option("--admin-token", "require this token on admin calls", header_value, ""),
+    Option("--tls", "serve TLS on --port instead of plaintext (drop-in mode)", switch, False, const=True),
+    Option("--tls-port", "also serve TLS on this port, beside plaintext", port_number),
+    Option("--tls-cert", "PEM certificate chain to serve instead of a generated one", Path),
+    Option("--tls-key", "PEM private key of --tls-cert", Path),
+    Option("--ca-file", "write the generated CA here (default: a temporary file)", Path),
     Option("--state-file", "import at start, export on exit", Path),
     Option("--ready-file", "write JSON here once serving", Path),
     Option("--log-format", "one line per RPC as text or json", one_of("text", "json"), "text"),
@@ -328,6 +340,10 @@ def serve_configuration(args: argparse.Namespace) -> tuple[Settings, ServeOption
     except InvalidArgument as error:
         setting, _, problem = error.message.partition(": ")
         raise UsageError(f"{named({'clock_mode': 'clock'}.get(setting, setting))}: {problem}") from None
+    try:
+        tls = tls_options(args.tls, args.tls_port, args.tls_cert, args.tls_key, args.ca_file, named)
+    except TlsError as error:
+        raise UsageError(str(error)) from None
     options = ServeOptions(
         host=args.host,
         port=args.port,
@@ -338,6 +354,8 @@ def serve_configuration(args: argparse.Namespace) -> tuple[Settings, ServeOption
         ready_file=args.ready_file,
         log_format=args.log_format,
         log_level=args.log_level,
+        tls=tls,
+        ca_file=args.ca_file,
     )
     return settings, options
 
@@ -451,7 +469,10 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
         return control.items(args.cache, args.limit) if action == "list" else control.item(args.cache, args.key)
     if command in ("reset", "bootstrap"):
         bootstrap = control.reset() if command == "reset" else control.bootstrap()
-        return {"api_key": bootstrap.api_key, "session_token": bootstrap.session_token, "endpoint": bootstrap.endpoint}
+        return {
+            "api_key": bootstrap.api_key, "session_token": bootstrap.session_token, "endpoint": bootstrap.endpoint,
+            "api_key_v2": bootstrap.api_key_v2,
+        }  # fmt: skip
     if command == "export":
         write_atomically(args.path, json.dumps(control.export_state(), indent=2))
         return {"exported": str(args.path)}

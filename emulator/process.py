@@ -25,9 +25,11 @@ from typing import Any
 from emulator.core.config import Settings
 from emulator.core.errors import InvalidArgument
 from emulator.core.keys import wrap
+from emulator.dropin import CaFile, banner_lines, ready_fields
 from emulator.logs import configure_logging
 from emulator.sdk import split_target
 from emulator.server import DEFAULT_GRACE_SECONDS, EmulatorServer, PortInUse
+from emulator.tls import TlsOptions
 
 log = logging.getLogger("emulator")
 COMMAND = "momento-auth-emulator"
@@ -47,6 +49,8 @@ class ServeOptions:
     ready_file: Path | None = None
     log_format: str = "text"
     log_level: str = "info"
+    tls: TlsOptions | None = None  # drop-in mode: TLS on the main port or a second one
+    ca_file: Path | None = None  # where a generated CA goes; None: a temporary file
 
 
 def fail(message: str, code: int = 1) -> int:
@@ -96,11 +100,18 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         except (OSError, ValueError, RecursionError) as error:
             return fail(f"--state-file {state_file}: not a readable JSON document ({error})", 2)
     server = EmulatorServer(
-        settings, host=options.host, port=options.port, admin_token=options.admin_token, state_document=document,
+        settings,
+        host=options.host,
+        port=options.port,
+        admin_token=options.admin_token,
+        state_document=document,
         web_port=options.web_port,
-    )  # fmt: skip
+        tls=options.tls,
+    )
     try:
         check_address(options.host, options.port)
+        if options.tls is not None and options.tls.port is not None:
+            check_address(options.host, options.tls.port)
         return asyncio.run(_serve(server, options))
     except PortInUse as error:
         return fail(str(error), 2)
@@ -137,6 +148,12 @@ async def _serve(server: EmulatorServer, options: ServeOptions) -> int:
         loop.add_signal_handler(signum, stop.set)
     state = emulator.state
     endpoint = emulator.settings.endpoint
+    ca_file = CaFile(options.ca_file)
+    try:
+        written = ca_file.write(server.certificate)
+    except OSError as error:
+        await server.stop(None)
+        return fail(f"--ca-file {error.strerror or error}", 2)
     ready: dict[str, Any] = {
         "host": server.host,
         "port": server.port,
@@ -145,6 +162,7 @@ async def _serve(server: EmulatorServer, options: ServeOptions) -> int:
         "api_key": wrap(state.super_user_key, endpoint),
         "session_token": wrap(state.session_token, endpoint),
         "pid": os.getpid(),
+        **ready_fields(server, state, written),
     }
     if options.admin_token_generated:
         ready["admin_token"] = options.admin_token
@@ -170,6 +188,7 @@ async def _serve(server: EmulatorServer, options: ServeOptions) -> int:
             log.info("state written to %s", options.state_file)
         return 0
     finally:
+        ca_file.remove()
         if options.ready_file is not None:
             _remove_own_ready_file(options.ready_file)
 
@@ -254,6 +273,7 @@ def banner(ready: dict[str, Any], settings: Settings, options: ServeOptions) -> 
         f'{{controlEndpoint: "{dial}",',
         f'                 cacheEndpoint: "{dial}", tokenEndpoint: "{dial}", secureConnection: false}}}})',
         f"  Control:     {control}",
+        *banner_lines(ready),
     ]
     if ready.get("web_url"):
         url = ready["web_url"]

@@ -69,6 +69,9 @@ class Bootstrap:
     raw_api_key: str  # what the SDKs send on the wire
     raw_session_token: str
     endpoint: str  # the endpoint inside the base64 forms
+    # The v2 ("global") form of the super-user key, used with MOMENTO_ENDPOINT=endpoint; ``raw_api_key``
+    # is also the SDKs' legacy JWT form (claims c / cp) unless the key was supplied by the user.
+    api_key_v2: str = ""
 
 
 @dataclass(frozen=True)

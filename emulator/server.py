@@ -25,6 +25,7 @@ from emulator.services.rpc import ADMIN_TOKEN_RULE, Dispatcher, usable_as_admin_
 
 if TYPE_CHECKING:
     from emulator.control import Control
+    from emulator.tls import Certificate, TlsOptions
     from emulator.web import WebGateway
 
 # What grpc itself accepts: large enough for the state document of ~400k keys (ImportState);
@@ -49,7 +50,9 @@ class EmulatorServer(Bootstraps):
         admin_token: str = "",
         state_document: dict[str, Any] | None = None,
         web_port: int | None = None,
+        tls: TlsOptions | None = None,
     ) -> None:
+        """``tls``: TLS on the main port or on a second one (see :class:`emulator.tls.TlsOptions`)."""
         if settings is not None and not isinstance(settings, Settings):
             raise TypeError(f"settings: expected emulator.Settings, got {type(settings).__name__}")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
@@ -65,6 +68,9 @@ class EmulatorServer(Bootstraps):
         self._settings = settings or Settings()
         self._admin_token = admin_token
         self._state_document = state_document
+        self._tls = tls
+        self.certificate: Certificate | None = None  # the one served, once started with TLS
+        self.tls_port: int | None = None
         self._server: grpc.aio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._dispatcher: Dispatcher | None = None
@@ -86,6 +92,14 @@ class EmulatorServer(Bootstraps):
         return f"{host}:{self.port}"
 
     @property
+    def tls_target(self) -> str | None:
+        """``host:port`` of the TLS listener (the main one under ``TlsOptions(port=None)``), once started."""
+        if self.tls_port is None:
+            return None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.tls_port}"
+
+    @property
     def control(self) -> Control:
         """Clock, reset, keys, faults and journal as plain calls (in-process, no network)."""
         if self.emulator is None:
@@ -105,11 +119,14 @@ class EmulatorServer(Bootstraps):
                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ]
         )
-        try:
-            self.port = server.add_insecure_port(f"{self.target}")
-        except RuntimeError as error:
-            raise PortInUse(f"cannot listen on {self.target}: the address is in use or not available") from error
         settings = self._settings
+        certificate = None if self._tls is None else self._certificate(settings.endpoint or self.host)
+        try:
+            self.port, self.tls_port = self._listen(server, certificate)
+        except BaseException:
+            await server.start()  # grpc keeps a bound port open until the server has started: let it go
+            await server.stop(None)
+            raise
         if not settings.endpoint:
             settings = replace(settings, endpoint=self.target)
         try:
@@ -121,7 +138,7 @@ class EmulatorServer(Bootstraps):
             await server.start()
             await server.stop(None)
             raise
-        self.emulator, self._control = emulator, None
+        self.emulator, self._control, self.certificate = emulator, None, certificate
         self._dispatcher = dispatcher = Dispatcher(emulator, self._admin_token, CATALOG)
         server.add_generic_rpc_handlers(tuple(dispatcher.service(name, rpcs) for name, rpcs in services().items()))
         self._health = add_health_and_reflection(server, SERVICE_NAMES)
@@ -151,6 +168,32 @@ class EmulatorServer(Bootstraps):
             await upstream.close()
             raise PortInUse(f"cannot listen on {self.host}:{port} for gRPC-Web: {error.strerror or error}") from None
         self._web, self._upstream = gateway, upstream
+
+    def _certificate(self, endpoint: str) -> Certificate:
+        from emulator.tls import Certificate  # only TLS needs it
+
+        assert self._tls is not None
+        return self._tls.certificate or Certificate.generate(endpoint)
+
+    def _listen(self, server: grpc.aio.Server, certificate: Certificate | None) -> tuple[int, int | None]:
+        """Bind the main port (TLS or plaintext) and the second, TLS one if asked: ``(port, tls_port)``."""
+        credentials = None if certificate is None else certificate.server_credentials()
+        tls_port = None if self._tls is None else self._tls.port
+        host = self.target.rpartition(":")[0]
+        main_tls = credentials is not None and tls_port is None
+        try:
+            if credentials is not None and main_tls:
+                port = server.add_secure_port(self.target, credentials)
+            else:
+                port = server.add_insecure_port(self.target)
+        except RuntimeError as error:
+            raise PortInUse(f"cannot listen on {self.target}: the address is in use or not available") from error
+        if credentials is None or tls_port is None:
+            return port, port if main_tls else None
+        try:
+            return port, server.add_secure_port(f"{host}:{tls_port}", credentials)
+        except RuntimeError as error:
+            raise PortInUse(f"cannot listen on {host}:{tls_port}: the address is in use or not available") from error
 
     @staticmethod
     def _load(emulator: Emulator, document: dict[str, Any]) -> None:

@@ -39,6 +39,8 @@ _DECODE_OPTIONS: Any = {
 # Keys this codec signed or verified lately. Verifying a signature with PyJWT costs tens of
 # microseconds and every RPC presents a key (often the same one), so this is the hot path.
 VERIFIED_KEYS_CACHED = 1024
+# A v2 ("global") key: the SDKs look for "t": "g"; GLOBAL_OF holds the signature of the key it is a form of.
+GLOBAL_TYPE_CLAIM, GLOBAL_TYPE, GLOBAL_OF = "t", "g", "of"
 
 
 class Entropy:
@@ -68,19 +70,40 @@ class KeyCodec:
         self._lock = threading.Lock()
 
     def encode(self, credential: Credential) -> str:
+        """The key string of ``credential``: a JWT whose ``c`` / ``cp`` claims name the cache and control hosts.
+
+        The SDKs accept it as it is (their legacy auth-token form) or inside the base64 form (:func:`wrap`).
+        """
+        # The SDKs read these from a raw key to find the service.
+        return self._signed(
+            self._claims(credential, {"c": f"cache.{self._endpoint}", "cp": f"control.{self._endpoint}"})
+        )
+
+    def encode_global(self, credential: Credential) -> str:
+        """The v2 ("global") form of the key :meth:`encode` made for ``credential``.
+
+        The SDKs tell it by the claim ``"t": "g"`` and take the endpoint from ``MOMENTO_ENDPOINT``, so it names
+        no host. It is bound to that one key string by the key's signature (claim ``GLOBAL_OF``): a key id
+        reused after a seeded reset finds nothing, exactly as for the key itself.
+        """
+        return self._signed(self._claims(credential, {GLOBAL_TYPE_CLAIM: GLOBAL_TYPE, GLOBAL_OF: credential.signature}))
+
+    @staticmethod
+    def _claims(credential: Credential, form: dict[str, str]) -> dict[str, Any]:
         claims: dict[str, Any] = {
             "jti": credential.key_id,
             "knd": credential.kind.value,
             "iat": int(credential.issued_at),
             "perms": to_json(credential.permissions),
-            # The SDKs read these from a raw key to find the service.
-            "c": f"cache.{self._endpoint}",
-            "cp": f"control.{self._endpoint}",
+            **form,  # here, so that keys stay byte for byte what earlier versions issued for a seed
         }
         if credential.valid_until is not None:
             claims["exp"] = credential.valid_until
         if credential.token_id:
             claims["tid"] = credential.token_id
+        return claims
+
+    def _signed(self, claims: dict[str, Any]) -> str:
         signing_input = self._header + b"." + _segment(json.dumps(claims, separators=COMPACT).encode())
         signature = _segment(hmac.digest(self.secret, signing_input, "sha256"))
         key = (signing_input + b"." + signature).decode("ascii")
@@ -123,6 +146,17 @@ def wrap(api_key: str, endpoint: str) -> str:
     """The base64 JSON form users hold (``MOMENTO_API_KEY``), as the SDKs build it."""
     document = json.dumps({"endpoint": endpoint, "api_key": api_key})
     return base64.b64encode(document.encode()).decode("ascii")
+
+
+def bound_signature(raw: str, claims: dict[str, Any]) -> str:
+    """The signature of the key string that ``raw`` (verified, with ``claims``) stands for.
+
+    A key stands for itself; its v2 form stands for the key whose signature it carries.
+    """
+    if claims.get(GLOBAL_TYPE_CLAIM) == GLOBAL_TYPE:
+        bound = claims.get(GLOBAL_OF)
+        return bound if isinstance(bound, str) else ""
+    return raw.rpartition(".")[2]
 
 
 def unwrap(key: str) -> str:

@@ -22,7 +22,7 @@ from emulator.core.errors import InvalidArgument, NotFound, PermissionDenied, Un
 from emulator.core.faults import FaultRule, Faults
 from emulator.core.items import Items
 from emulator.core.journal import Journal
-from emulator.core.keys import Entropy, KeyCodec, unwrap, wrap
+from emulator.core.keys import Entropy, KeyCodec, bound_signature, unwrap, wrap
 from emulator.core.permissions import SUPER_USER, Permissions, validate
 
 KEY_ID_LENGTH = 16  # hex digits
@@ -128,7 +128,7 @@ class State:
         claims = self.codec.decode(raw)
         key_id, expiry = claims["jti"], claims.get("exp")
         credential = self._credentials.get(key_id)
-        signature = raw.rpartition(".")[2].encode()  # bytes: compare_digest refuses non-ASCII str
+        signature = bound_signature(raw, claims).encode()  # bytes: compare_digest refuses non-ASCII str
         if credential is not None and not hmac.compare_digest(credential.signature.encode(), signature):
             credential = None
         return credential, key_id, expiry if isinstance(expiry, int) else None
@@ -277,6 +277,11 @@ class State:
 
     def wrap(self, key: str) -> str:
         return wrap(key, self.settings.endpoint)
+
+    def global_form(self, key: str) -> str:
+        """The v2 ("global") form of a held key (given in any form): the SDKs send it with ``MOMENTO_ENDPOINT``."""
+        with self._lock:
+            return self.codec.encode_global(self.find(key))
 
     # --- internals --------------------------------------------------------------------------
 

@@ -202,6 +202,7 @@ def bootstrap(state: State) -> Bootstrap:
         raw_api_key=state.super_user_key,
         raw_session_token=state.session_token,
         endpoint=state.settings.endpoint,
+        api_key_v2=state.global_form(state.super_user_key),
     )
 
 
