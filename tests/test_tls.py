@@ -83,7 +83,7 @@ def test_plaintext_and_tls_side_by_side_serve_one_state(tls_server: ThreadedEmul
     key = tls_server.bootstrap.api_key
     with tls_channel(tls_server, "token.momento.test") as channel:
         token = mint_disposable(token_pb2_grpc.TokenStub(channel), key, cache_grant(cache="c")).api_key
-    assert tls_server.control.describe_key(token)["kind"] == "disposable_token"
+    assert tls_server.control.describe_key(token).kind == "disposable_token"
     with grpc.insecure_channel(tls_server.target) as channel:
         assert mint_disposable(token_pb2_grpc.TokenStub(channel), key, cache_grant(cache="c")).api_key
 

@@ -56,9 +56,9 @@ def momento_env(request: pytest.FixtureRequest, momento_dropin: DropIn, monkeypa
 def test_the_app_vends_a_read_only_token(momento_env: DropIn) -> None:
     token = mint_browser_token("orders")
     authorize = momento_env.control.authorize
-    assert authorize(token, "get", "orders", item="order-42")["allowed"]
-    assert not authorize(token, "set", "orders", item="order-42")["allowed"]
-    assert momento_env.control.describe_key(token)["valid_for_seconds"] == 15 * 60
+    assert authorize(token, "get", "orders", item="order-42").allowed
+    assert not authorize(token, "set", "orders", item="order-42").allowed
+    assert momento_env.control.describe_key(token).valid_for_seconds == 15 * 60
 
 
 def test_the_app_reports_a_failure_to_mint(momento_env: DropIn) -> None:
