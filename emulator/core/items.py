@@ -136,7 +136,7 @@ class Items:
 
     def update_ttl(self, cache_name: str, key: bytes, how: TtlUpdate, ttl_ms: int) -> bool | None:
         """Change the item's TTL; ``None`` when it is missing, ``False`` when the condition kept it."""
-        self._check_ttl(ttl_ms, "ttl")
+        self.check_ttl(ttl_ms, "ttl")
         with self._caches.lock:
             cache, now_ms = self._caches.cache(cache_name), self.now_ms()
             item = cache.find(key, now_ms)
@@ -185,9 +185,10 @@ class Items:
                 f"{field}cache_body: the item is {size} bytes (key and value); at most {limit} allowed",
                 "item_size_limit_exceeded",
             )
-        self._check_ttl(ttl_ms, f"{field}ttl_milliseconds")
+        self.check_ttl(ttl_ms, f"{field}ttl_milliseconds")
 
-    def _check_ttl(self, ttl_ms: int, field: str) -> None:
+    def check_ttl(self, ttl_ms: int, field: str) -> None:
+        """Refuse a TTL of 0 or less, or above the configured ceiling (``max_item_ttl``)."""
         if ttl_ms <= 0:
             raise InvalidArgument(f"{field}: {ttl_ms} ms; a TTL must be greater than 0")
         limit = self._settings.max_item_ttl
@@ -195,14 +196,18 @@ class Items:
             raise LimitExceeded(f"{field}: {ttl_ms} ms exceeds the maximum item TTL of {limit} s", "ttl_limit_exceeded")
 
 
-def parse_int64(text: bytes) -> int:
-    """A stored counter: base-10, optional sign, no spaces, within 64 bits (Momento's parsing)."""
+def parse_int64(text: bytes, field: str = "cache_key") -> int:
+    """A stored counter: base-10, optional sign, no spaces, within 64 bits (Momento's parsing).
+
+    ``field`` names where the counter is stored: the item's key, or a dictionary's field.
+    """
     digits = text[1:] if text[:1] in (b"+", b"-") else text
     if not digits.isdigit():
-        raise FailedPrecondition("cache_key: failed to parse value into long (the value is not an integer)")
-    number = int(text)
+        raise FailedPrecondition(f"{field}: failed to parse value into long (the value is not an integer)")
+    # More than 19 digits never fits (and int() refuses very long digit strings outright).
+    number = int(text) if len(digits.lstrip(b"0")) <= 19 else INT64[1] + 1
     if not INT64[0] <= number <= INT64[1]:
-        raise FailedPrecondition("cache_key: failed to parse value into long (the value is outside 64 bits)")
+        raise FailedPrecondition(f"{field}: failed to parse value into long (the value is outside 64 bits)")
     return number
 
 

@@ -47,7 +47,15 @@ class Entropy:
     """Random bytes; reproducible when seeded, from ``secrets`` otherwise."""
 
     def __init__(self, seed: str | None) -> None:
+        self._seed = seed
         self._rng = random.Random(f"momento-auth-emulator:{seed}") if seed is not None else None
+
+    def generator(self, purpose: str) -> random.Random:
+        """A generator of its own for ``purpose``: reproducible when seeded, so one purpose's draws
+        never shift another's; seeded from the operating system otherwise."""
+        if self._seed is None:
+            return random.Random()
+        return random.Random(f"momento-auth-emulator:{self._seed}:{purpose}")
 
     def token(self, nbytes: int) -> str:
         raw = self._rng.randbytes(nbytes) if self._rng is not None else secrets.token_bytes(nbytes)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from emulator.core.authorization import Decision, authorize
 from emulator.core.caches import Caches
 from emulator.core.clock import Clock
+from emulator.core.collection_items import CollectionItems
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
@@ -53,6 +54,7 @@ class State:
         self.journal = Journal(settings.journal_size)
         self.caches = Caches(settings)
         self.items = Items(self.caches, self.clock)
+        self.collections = CollectionItems(self.items, self.caches, self._entropy.generator("collections"))
         self._credentials: dict[str, Credential] = {}
         self._expiries: list[tuple[int, str]] = []  # heap of (valid_until, key_id)
         self._static: dict[str, str] = {}  # user-supplied key value -> key id

@@ -1,0 +1,310 @@
+"""Collection items in the caches: misses, types, empty collections, CollectionTtl on the emulator clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.core.caches import ItemType
+from emulator.core.collections import Aggregate, CollectionTtl, ScoreBound
+from emulator.core.config import Settings
+from emulator.core.errors import FailedPrecondition, InvalidArgument, LimitExceeded, NotFound
+from emulator.core.state import State
+
+START = 1893456000.0  # 2030-01-01T00:00:00Z
+MINUTE = CollectionTtl(60_000)
+MINUTE_NO_REFRESH = CollectionTtl(60_000, refresh=False)
+
+
+@pytest.fixture
+def state() -> State:
+    state = State(Settings(start_time=START, endpoint="emulator.test", seed="s")).bootstrap()
+    state.caches.create("c")
+    return state
+
+
+def remaining_ms(state: State, key: bytes) -> int | None:
+    return state.items.remaining_ttl_ms("c", key)
+
+
+# --- misses and creation --------------------------------------------------------------------
+
+
+def test_reads_of_a_missing_collection_miss(state: State) -> None:
+    collections = state.collections
+    assert collections.dictionary_fetch("c", b"d") is None
+    assert collections.dictionary_get("c", b"d", [b"f"]) is None
+    assert collections.dictionary_length("c", b"d") is None
+    assert collections.list_fetch("c", b"l", None, None) is None
+    assert collections.list_length("c", b"l") is None
+    assert collections.set_fetch("c", b"s") is None
+    assert collections.set_contains("c", b"s", [b"x"]) is None
+    assert collections.set_sample("c", b"s", 3) is None
+    assert collections.set_length("c", b"s") is None
+    assert collections.sorted_set_fetch_by_rank("c", b"z", None, None, False) is None
+    assert collections.sorted_set_fetch_by_score("c", b"z", None, None, False, 0, -1) is None
+    assert collections.sorted_set_get_scores("c", b"z", [b"x"]) is None
+    assert collections.sorted_set_rank("c", b"z", b"x", False) is None
+    assert collections.sorted_set_length("c", b"z") is None
+    assert collections.sorted_set_length_by_score("c", b"z", None, None) is None
+
+
+def test_changes_to_a_missing_collection_miss_and_create_nothing(state: State) -> None:
+    collections = state.collections
+    assert collections.list_pop_front("c", b"l") is None
+    assert collections.list_pop_back("c", b"l") is None
+    assert collections.list_remove("c", b"l", b"v") is None
+    assert collections.list_erase("c", b"l", None) is None
+    assert collections.list_retain("c", b"l", 0, 1, MINUTE) is None
+    assert collections.set_pop("c", b"s", 1) is None
+    assert collections.set_difference("c", b"s", [b"x"]) is False
+    collections.dictionary_delete("c", b"d", [b"f"])
+    collections.sorted_set_remove("c", b"z", None)
+    assert [key for key, _ in state.items.listing("c")] == []
+
+
+def test_writes_create_the_collection_with_its_type(state: State) -> None:
+    collections = state.collections
+    collections.dictionary_set("c", b"d", [(b"f", b"v")], MINUTE)
+    assert collections.list_concatenate_back("c", b"l", [b"a", b"b"], MINUTE) == 2
+    collections.set_union("c", b"s", [b"x"], MINUTE)
+    collections.sorted_set_put("c", b"z", [(b"x", 1.5)], MINUTE)
+    types = {key: state.items.item_type("c", key) for key in (b"d", b"l", b"s", b"z")}
+    assert types == {b"d": ItemType.DICTIONARY, b"l": ItemType.LIST, b"s": ItemType.SET, b"z": ItemType.SORTED_SET}
+    assert collections.dictionary_fetch("c", b"d") == [(b"f", b"v")]
+    assert collections.list_fetch("c", b"l", None, None) == [b"a", b"b"]
+
+
+def test_a_write_of_nothing_stores_no_empty_collection(state: State) -> None:
+    state.collections.dictionary_set("c", b"d", [], MINUTE)
+    state.collections.set_union("c", b"s", [], MINUTE)
+    assert state.collections.list_concatenate_front("c", b"l", [], MINUTE) == 0
+    assert [key for key, _ in state.items.listing("c")] == []
+
+
+def test_a_missing_cache_is_not_found(state: State) -> None:
+    with pytest.raises(NotFound, match="cache_name"):
+        state.collections.dictionary_set("nope", b"d", [(b"f", b"v")], MINUTE)
+
+
+def test_an_empty_collection_name_is_refused_naming_its_field(state: State) -> None:
+    with pytest.raises(InvalidArgument, match="^list_name: must not be empty"):
+        state.collections.list_length("c", b"")
+    with pytest.raises(InvalidArgument, match="^dictionary_name: must not be empty"):
+        state.collections.dictionary_set("c", b"", [(b"f", b"v")], MINUTE)
+
+
+@pytest.mark.parametrize("ttl_ms", [0, -1])
+def test_a_ttl_must_be_positive(state: State, ttl_ms: int) -> None:
+    with pytest.raises(InvalidArgument, match="^ttl_milliseconds: "):
+        state.collections.set_union("c", b"s", [b"x"], CollectionTtl(ttl_ms))
+
+
+def test_a_ttl_above_the_ceiling_exceeds_a_limit(state: State) -> None:
+    with pytest.raises(LimitExceeded) as caught:
+        state.collections.set_union("c", b"s", [b"x"], CollectionTtl((state.settings.max_item_ttl + 1) * 1000))
+    assert caught.value.limit == "ttl_limit_exceeded"
+
+
+# --- types ----------------------------------------------------------------------------------
+
+
+def test_a_collection_call_on_a_scalar_fails_its_precondition(state: State) -> None:
+    state.items.set("c", b"k", b"scalar", 60_000)
+    with pytest.raises(FailedPrecondition, match="^list_name: the item 'k' is a scalar, not a list"):
+        state.collections.list_concatenate_back("c", b"k", [b"v"], MINUTE)
+    with pytest.raises(FailedPrecondition):
+        state.collections.dictionary_fetch("c", b"k")
+    assert state.items.get("c", b"k") == b"scalar"
+
+
+def test_a_call_for_another_collection_type_fails_and_changes_nothing(state: State) -> None:
+    state.collections.set_union("c", b"s", [b"x"], MINUTE)
+    with pytest.raises(FailedPrecondition, match="is a set, not a sorted-set"):
+        state.collections.sorted_set_put("c", b"s", [(b"x", 1.0)], MINUTE)
+    with pytest.raises(FailedPrecondition, match="is a set, not a dictionary"):
+        state.collections.dictionary_delete("c", b"s", None)
+    assert state.collections.set_fetch("c", b"s") == [b"x"]
+
+
+def test_a_scalar_read_of_a_collection_fails_its_precondition(state: State) -> None:
+    state.collections.list_concatenate_back("c", b"l", [b"v"], MINUTE)
+    with pytest.raises(FailedPrecondition, match="not a scalar"):
+        state.items.get("c", b"l")
+
+
+# --- empty collections are removed ----------------------------------------------------------
+
+
+def test_removing_the_last_field_removes_the_dictionary(state: State) -> None:
+    state.collections.dictionary_set("c", b"d", [(b"a", b"1"), (b"b", b"2")], MINUTE)
+    state.collections.dictionary_delete("c", b"d", [b"a"])
+    assert state.collections.dictionary_length("c", b"d") == 1
+    state.collections.dictionary_delete("c", b"d", [b"b"])
+    assert state.collections.dictionary_fetch("c", b"d") is None
+    assert state.items.item_type("c", b"d") is None
+
+
+def test_deleting_all_of_a_collection_removes_it(state: State) -> None:
+    state.collections.dictionary_set("c", b"d", [(b"a", b"1")], MINUTE)
+    state.collections.dictionary_delete("c", b"d", None)
+    state.collections.sorted_set_put("c", b"z", [(b"a", 1.0)], MINUTE)
+    state.collections.sorted_set_remove("c", b"z", None)
+    state.collections.list_concatenate_back("c", b"l", [b"a"], MINUTE)
+    assert state.collections.list_erase("c", b"l", None) == 0
+    state.collections.set_union("c", b"s", [b"a"], MINUTE)
+    assert state.collections.set_difference("c", b"s", None) is True
+    assert [key for key, _ in state.items.listing("c")] == []
+
+
+def test_popping_the_last_value_removes_the_list(state: State) -> None:
+    state.collections.list_concatenate_back("c", b"l", [b"one", b"two"], MINUTE)
+    assert state.collections.list_pop_front("c", b"l") == (b"one", 1)
+    assert state.collections.list_pop_back("c", b"l") == (b"two", 0)
+    assert state.collections.list_length("c", b"l") is None
+
+
+def test_retaining_nothing_and_popping_everything_remove_their_collections(state: State) -> None:
+    state.collections.list_concatenate_back("c", b"l", [b"a", b"b"], MINUTE)
+    assert state.collections.list_retain("c", b"l", 5, None, MINUTE) == 0
+    assert state.collections.list_fetch("c", b"l", None, None) is None
+    state.collections.set_union("c", b"s", [b"a", b"b"], MINUTE)
+    assert sorted(state.collections.set_pop("c", b"s", 10) or []) == [b"a", b"b"]
+    assert state.collections.set_length("c", b"s") is None
+
+
+def test_a_failed_increment_on_a_new_dictionary_stores_nothing(state: State) -> None:
+    state.collections.dictionary_set("c", b"d", [(b"f", b"text")], MINUTE)
+    with pytest.raises(FailedPrecondition, match="^field: failed to parse value into long"):
+        state.collections.dictionary_increment("c", b"d", b"f", 1, MINUTE)
+    assert state.collections.dictionary_increment("c", b"d", b"n", 5, MINUTE) == 5
+    assert state.collections.dictionary_get("c", b"d", [b"f", b"n"]) == [b"text", b"5"]
+
+
+# --- CollectionTtl on the emulator clock ----------------------------------------------------
+
+
+def test_a_collection_expires_on_the_emulator_clock(state: State) -> None:
+    state.collections.set_union("c", b"s", [b"x"], CollectionTtl(1_000))
+    state.clock.advance(0.999)
+    assert state.collections.set_fetch("c", b"s") == [b"x"]
+    state.clock.advance(0.001)
+    assert state.collections.set_fetch("c", b"s") is None
+
+
+def test_a_refreshing_write_restarts_the_ttl(state: State) -> None:
+    state.collections.list_concatenate_back("c", b"l", [b"1"], MINUTE)
+    state.clock.advance(40)
+    state.collections.list_concatenate_back("c", b"l", [b"2"], MINUTE)
+    assert remaining_ms(state, b"l") == 60_000
+    state.clock.advance(40)
+    assert state.collections.list_fetch("c", b"l", None, None) == [b"1", b"2"]
+
+
+def test_a_non_refreshing_write_keeps_the_expiry(state: State) -> None:
+    state.collections.dictionary_set("c", b"d", [(b"a", b"1")], MINUTE_NO_REFRESH)
+    state.clock.advance(40)
+    state.collections.dictionary_set("c", b"d", [(b"b", b"2")], CollectionTtl(600_000, refresh=False))
+    assert remaining_ms(state, b"d") == 20_000
+    state.clock.advance(20)
+    assert state.collections.dictionary_fetch("c", b"d") is None
+
+
+def test_a_non_refreshing_write_to_a_missing_collection_sets_its_ttl(state: State) -> None:
+    state.collections.sorted_set_increment("c", b"z", b"x", 1.0, CollectionTtl(5_000, refresh=False))
+    assert remaining_ms(state, b"z") == 5_000
+
+
+def test_an_expired_collection_is_created_afresh_by_the_next_write(state: State) -> None:
+    state.collections.dictionary_set("c", b"d", [(b"old", b"1")], CollectionTtl(1_000))
+    state.clock.advance(2)
+    state.collections.dictionary_set("c", b"d", [(b"new", b"2")], MINUTE_NO_REFRESH)
+    assert state.collections.dictionary_fetch("c", b"d") == [(b"new", b"2")]
+    assert remaining_ms(state, b"d") == 60_000
+
+
+def test_removals_and_pops_leave_the_ttl_alone(state: State) -> None:
+    state.collections.list_concatenate_back("c", b"l", [b"1", b"2", b"3"], MINUTE)
+    state.clock.advance(30)
+    state.collections.list_pop_front("c", b"l")
+    state.collections.list_remove("c", b"l", b"2")
+    assert remaining_ms(state, b"l") == 30_000
+
+
+def test_list_retain_applies_its_collection_ttl(state: State) -> None:
+    state.collections.list_concatenate_back("c", b"l", [b"1", b"2", b"3"], MINUTE)
+    state.clock.advance(30)
+    assert state.collections.list_retain("c", b"l", 1, None, CollectionTtl(10_000, refresh=False)) == 2
+    assert remaining_ms(state, b"l") == 30_000
+    assert state.collections.list_retain("c", b"l", None, None, CollectionTtl(10_000)) == 2
+    assert remaining_ms(state, b"l") == 10_000
+
+
+# --- sets and sorted sets through the store -------------------------------------------------
+
+
+def test_sampling_and_popping_are_reproducible_with_a_seed() -> None:
+    def run() -> tuple[list[bytes] | None, list[bytes] | None]:
+        state = State(Settings(start_time=START, seed="fixed")).bootstrap()
+        state.caches.create("c")
+        state.collections.set_union("c", b"s", [str(i).encode() for i in range(30)], MINUTE)
+        return state.collections.set_sample("c", b"s", 4), state.collections.set_pop("c", b"s", 4)
+
+    assert run() == run()
+
+
+def test_sorted_set_rank_misses_a_missing_value(state: State) -> None:
+    state.collections.sorted_set_put("c", b"z", [(b"a", 1.0), (b"b", 2.0)], MINUTE)
+    assert state.collections.sorted_set_rank("c", b"z", b"b", False) == 1
+    assert state.collections.sorted_set_rank("c", b"z", b"b", True) == 0
+    assert state.collections.sorted_set_rank("c", b"z", b"nope", False) is None
+
+
+def test_fetch_by_score_through_the_store(state: State) -> None:
+    state.collections.sorted_set_put("c", b"z", [(b"a", 1.0), (b"b", 2.0), (b"c", 3.0)], MINUTE)
+    fetched = state.collections.sorted_set_fetch_by_score("c", b"z", ScoreBound(2.0), None, True, 0, 1)
+    assert fetched == [(b"c", 3.0)]
+    assert state.collections.sorted_set_length_by_score("c", b"z", None, ScoreBound(2.0, exclusive=True)) == 1
+
+
+def put_union_sources(state: State) -> None:
+    state.collections.sorted_set_put("c", b"one", [(b"foo", 1.0), (b"bar", 3.0)], MINUTE)
+    state.collections.sorted_set_put("c", b"two", [(b"abc", 2.0), (b"bar", 2.0)], MINUTE)
+
+
+def test_union_store_replaces_the_destination_and_sets_its_ttl(state: State) -> None:
+    put_union_sources(state)
+    state.collections.sorted_set_put("c", b"dest", [(b"stale", 9.0)], MINUTE)
+    length = state.collections.sorted_set_union_store(
+        "c", b"dest", [(b"one", 1.0), (b"two", 2.5), (b"missing", 7.0)], Aggregate.SUM, 5_000
+    )
+    assert length == 3
+    assert state.collections.sorted_set_fetch_by_rank("c", b"dest", None, None, False) == [
+        (b"foo", 1.0),
+        (b"abc", 5.0),
+        (b"bar", 8.0),
+    ]
+    assert remaining_ms(state, b"dest") == 5_000
+
+
+def test_an_empty_union_removes_the_destination(state: State) -> None:
+    state.collections.sorted_set_put("c", b"dest", [(b"stale", 9.0)], MINUTE)
+    assert state.collections.sorted_set_union_store("c", b"dest", [(b"missing", 1.0)], Aggregate.SUM, 5_000) == 0
+    assert state.collections.sorted_set_length("c", b"dest") is None
+
+
+def test_a_union_may_include_its_destination_as_a_source(state: State) -> None:
+    put_union_sources(state)
+    assert state.collections.sorted_set_union_store("c", b"one", [(b"one", 2.0)], Aggregate.SUM, 5_000) == 2
+    assert state.collections.sorted_set_get_scores("c", b"one", [b"foo", b"bar"]) == [2.0, 6.0]
+
+
+def test_a_union_needs_sources_of_sorted_sets(state: State) -> None:
+    put_union_sources(state)
+    with pytest.raises(InvalidArgument, match="^sources: "):
+        state.collections.sorted_set_union_store("c", b"dest", [], Aggregate.SUM, 5_000)
+    state.collections.set_union("c", b"plain", [b"x"], MINUTE)
+    with pytest.raises(FailedPrecondition, match="is a set, not a sorted-set"):
+        state.collections.sorted_set_union_store("c", b"dest", [(b"one", 1.0), (b"plain", 1.0)], Aggregate.SUM, 5_000)
+    with pytest.raises(FailedPrecondition, match="is a set, not a sorted-set"):
+        state.collections.sorted_set_union_store("c", b"plain", [(b"one", 1.0)], Aggregate.SUM, 5_000)
+    assert state.collections.sorted_set_length("c", b"dest") is None
