@@ -28,7 +28,8 @@ from emulator.core.collections import (
     union_store,
 )
 from emulator.core.collections.common import wrong_type
-from emulator.core.errors import InvalidArgument
+from emulator.core.collections.sorted_sets import SCORE_BYTES
+from emulator.core.errors import InvalidArgument, LimitExceeded
 from emulator.core.items import Items
 
 C = TypeVar("C", Dictionary, ItemList, ItemSet, SortedSet)
@@ -66,14 +67,14 @@ class CollectionItems:
         return self._read(cache, name, Dictionary, len)
 
     def dictionary_set(self, cache: str, name: bytes, items: Sequence[tuple[bytes, bytes]], ttl: CollectionTtl) -> None:
-        self._write(cache, name, Dictionary, ttl, lambda d: d.set(items))
+        self._write(cache, name, Dictionary, ttl, lambda d: d.set(items), sum(len(f) + len(v) for f, v in items))
 
     def dictionary_increment(self, cache: str, name: bytes, field: bytes, amount: int, ttl: CollectionTtl) -> int:
-        return self._write(cache, name, Dictionary, ttl, lambda d: d.increment(field, amount))
+        return self._write(cache, name, Dictionary, ttl, lambda d: d.increment(field, amount), len(field) + 20)
 
     def dictionary_delete(self, cache: str, name: bytes, fields: Sequence[bytes] | None) -> None:
         """Remove ``fields``, or the whole dictionary when ``fields`` is None."""
-        self._change(cache, name, Dictionary, lambda d: d.fields.clear() if fields is None else d.delete(fields))
+        self._change(cache, name, Dictionary, lambda d: d.clear() if fields is None else d.delete(fields))
 
     # --- set ----------------------------------------------------------------------------------
 
@@ -90,7 +91,7 @@ class CollectionItems:
         return self._read(cache, name, ItemSet, len)
 
     def set_union(self, cache: str, name: bytes, elements: Sequence[bytes], ttl: CollectionTtl) -> None:
-        self._write(cache, name, ItemSet, ttl, lambda s: s.union(elements))
+        self._write(cache, name, ItemSet, ttl, lambda s: s.union(elements), sum(map(len, elements)))
 
     def set_difference(
         self, cache: str, name: bytes, elements: Sequence[bytes] | None, *, minuend: bool = False
@@ -102,7 +103,7 @@ class CollectionItems:
             if minuend:
                 s.minuend(elements or ())
             else:
-                s.difference(s.fetch() if elements is None else elements)
+                s.clear() if elements is None else s.difference(elements)
             return True
 
         return self._change(cache, name, ItemSet, change) is not None
@@ -115,12 +116,16 @@ class CollectionItems:
     def list_concatenate_back(
         self, cache: str, name: bytes, values: Sequence[bytes], ttl: CollectionTtl, truncate_front_to: int = 0
     ) -> int:
-        return self._write(cache, name, ItemList, ttl, lambda v: v.concatenate_back(values, truncate_front_to))
+        return self._write(
+            cache, name, ItemList, ttl, lambda v: v.concatenate_back(values, truncate_front_to), sum(map(len, values))
+        )
 
     def list_concatenate_front(
         self, cache: str, name: bytes, values: Sequence[bytes], ttl: CollectionTtl, truncate_back_to: int = 0
     ) -> int:
-        return self._write(cache, name, ItemList, ttl, lambda v: v.concatenate_front(values, truncate_back_to))
+        return self._write(
+            cache, name, ItemList, ttl, lambda v: v.concatenate_front(values, truncate_back_to), sum(map(len, values))
+        )
 
     def list_pop_front(self, cache: str, name: bytes) -> tuple[bytes, int] | None:
         """The front value and the length after the pop."""
@@ -152,14 +157,15 @@ class CollectionItems:
     def sorted_set_put(
         self, cache: str, name: bytes, elements: Sequence[tuple[bytes, float]], ttl: CollectionTtl
     ) -> None:
-        self._write(cache, name, SortedSet, ttl, lambda s: s.put(elements))
+        adds = sum(len(value) + SCORE_BYTES for value, _ in elements)
+        self._write(cache, name, SortedSet, ttl, lambda s: s.put(elements), adds)
 
     def sorted_set_increment(self, cache: str, name: bytes, value: bytes, amount: float, ttl: CollectionTtl) -> float:
-        return self._write(cache, name, SortedSet, ttl, lambda s: s.increment(value, amount))
+        return self._write(cache, name, SortedSet, ttl, lambda s: s.increment(value, amount), len(value) + SCORE_BYTES)
 
     def sorted_set_remove(self, cache: str, name: bytes, values: Sequence[bytes] | None) -> None:
         """Remove ``values``, or the whole sorted set when ``values`` is None."""
-        self._change(cache, name, SortedSet, lambda s: s.scores.clear() if values is None else s.remove(values))
+        self._change(cache, name, SortedSet, lambda s: s.clear() if values is None else s.remove(values))
 
     def sorted_set_fetch_by_rank(
         self, cache: str, name: bytes, start: int | None, end: int | None, descending: bool
@@ -210,6 +216,7 @@ class CollectionItems:
                 self._typed(destination, name, SortedSet)  # our rule: it may not hold another type
             found = [(self._live_sorted_set(store, source, now_ms), weight) for source, weight in sources]
             union = union_store(found, aggregate)
+            self._fits(name, SortedSet, union.nbytes)
             if union:
                 store.put(name, Item(union, now_ms + ttl_ms), now_ms)
             else:
@@ -229,20 +236,29 @@ class CollectionItems:
             item = self._caches.cache(cache).find(name, self._items.now_ms())
             return None if item is None else read(self._typed(item, name, kind))
 
-    def _write(self, cache: str, name: bytes, kind: type[C], ttl: CollectionTtl, write: Callable[[C], R]) -> R:
-        """``write`` to the collection, creating it when missing, then apply ``ttl``."""
+    def _write(
+        self, cache: str, name: bytes, kind: type[C], ttl: CollectionTtl, write: Callable[[C], R], adds: int
+    ) -> R:
+        """``write`` to the collection, creating it when missing, then apply ``ttl``.
+
+        ``adds`` is the most the write can add to the collection's size: our rule refuses a write
+        that could take the item (name and contents) over ``max_item_bytes``, whatever it replaces.
+        """
         self._check(name, kind)
         self._items.check_ttl(ttl.ttl_ms, "ttl_milliseconds")
         with self._caches.lock:
             store, now_ms = self._caches.cache(cache), self._items.now_ms()
             item = store.find(name, now_ms)
             if item is None:
+                self._fits(name, kind, adds)
                 value = kind()
                 result = write(value)
                 if value:
                     store.put(name, Item(value, ttl.expiry(now_ms, None)), now_ms)
                 return result
-            result = write(self._typed(item, name, kind))
+            current = self._typed(item, name, kind)
+            self._fits(name, kind, current.nbytes + adds)
+            result = write(current)
             self._settle(store, name, item, ttl.expiry(now_ms, item.expires_ms))
             return result
 
@@ -269,6 +285,14 @@ class CollectionItems:
             store.remove(name)
         elif expires_ms != item.expires_ms:
             store.retime(name, item, expires_ms)
+
+    def _fits(self, name: bytes, kind: type, nbytes: int) -> None:
+        size, limit = len(name) + nbytes, self._caches.settings.max_item_bytes
+        if size > limit:
+            raise LimitExceeded(
+                f"{_NAMED[kind][0]}: the item would hold {size} bytes (name and contents); at most {limit} allowed",
+                "item_size_limit_exceeded",
+            )
 
     @staticmethod
     def _check(name: bytes, kind: type) -> None:

@@ -308,3 +308,24 @@ def test_a_union_needs_sources_of_sorted_sets(state: State) -> None:
     with pytest.raises(FailedPrecondition, match="is a set, not a sorted-set"):
         state.collections.sorted_set_union_store("c", b"plain", [(b"one", 1.0)], Aggregate.SUM, 5_000)
     assert state.collections.sorted_set_length("c", b"dest") is None
+
+
+# --- size limit -----------------------------------------------------------------------------
+
+
+def test_a_write_that_could_pass_the_item_size_limit_is_refused_and_changes_nothing() -> None:
+    state = State(Settings(start_time=START, max_item_bytes=20)).bootstrap()
+    state.caches.create("c")
+    state.collections.list_concatenate_back("c", b"l", [b"0123456789"], MINUTE)  # 1 + 10 bytes
+    with pytest.raises(LimitExceeded) as caught:
+        state.collections.list_concatenate_back("c", b"l", [b"0123456789"], MINUTE)
+    assert caught.value.limit == "item_size_limit_exceeded"
+    assert str(caught.value).startswith("list_name: the item would hold 21 bytes")
+    assert state.collections.list_fetch("c", b"l", None, None) == [b"0123456789"]
+    with pytest.raises(LimitExceeded):
+        state.collections.dictionary_set("c", b"d", [(b"f" * 10, b"v" * 10)], MINUTE)
+    assert state.collections.dictionary_fetch("c", b"d") is None
+    state.collections.sorted_set_put("c", b"z", [(b"a", 1.0)], MINUTE)  # 1 + 1 + 8 bytes
+    with pytest.raises(LimitExceeded):
+        state.collections.sorted_set_union_store("c", b"x" * 15, [(b"z", 1.0)], Aggregate.SUM, 1_000)
+    assert state.collections.sorted_set_union_store("c", b"y", [(b"z", 1.0)], Aggregate.SUM, 1_000) == 1

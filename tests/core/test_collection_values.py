@@ -430,3 +430,42 @@ def test_heads_preview_the_first_entries_in_order() -> None:
     assert ItemList([b"x", b"y", b"z"]).head(2) == [b"x", b"y"]
     assert ItemSet([b"q", b"r"]).head(5) == [b"q", b"r"]
     assert scored().head(1) == [(b"foo", 1.0)]
+
+
+# --- sizes ----------------------------------------------------------------------------------
+
+
+def test_sizes_follow_every_change() -> None:
+    dictionary = Dictionary()
+    dictionary.set([(b"ab", b"123"), (b"c", b"")])
+    dictionary.set([(b"ab", b"1")])
+    dictionary.increment(b"n", 100)
+    dictionary.delete([b"c", b"zz"])
+    assert dictionary.nbytes == Dictionary(dict(dictionary.fetch())).nbytes == len(b"ab1n100")
+
+    values = ItemList([b"aaa"])
+    values.concatenate_back([b"bb", b"c"], truncate_front_to=2)
+    values.concatenate_front([b"dddd"], truncate_back_to=2)
+    values.pop_back()
+    assert values.nbytes == ItemList(values.fetch()).nbytes == 4
+    values.concatenate_back([b"x", b"yy", b"x"])
+    values.remove_value(b"x")
+    values.erase([(0, 1)])
+    assert values.fetch() == [b"yy"]
+    assert values.nbytes == 2
+
+    elements = ItemSet([b"a", b"bb"])
+    elements.union([b"bb", b"ccc"])
+    elements.difference([b"a", b"zzz"])
+    elements.pop(1, random.Random(0))
+    assert elements.nbytes == ItemSet(elements.fetch()).nbytes
+    elements.minuend([b"dddd", b"ccc", b"bb"])
+    assert elements.nbytes == ItemSet(elements.fetch()).nbytes
+
+    scores = SortedSet()
+    scores.put([(b"a", 1.0), (b"bb", 2.0), (b"a", 3.0)])
+    scores.increment(b"ccc", 1.0)
+    scores.remove([b"bb", b"nope"])
+    assert scores.nbytes == SortedSet(dict(scores.fetch_by_rank())).nbytes == len(b"a") + len(b"ccc") + 16
+    scores.clear()
+    assert scores.nbytes == 0

@@ -14,10 +14,11 @@ from emulator.core.items import INT64, parse_int64
 class Dictionary:
     """The value of a dictionary item."""
 
-    __slots__ = ("fields",)
+    __slots__ = ("fields", "nbytes")
 
     def __init__(self, fields: dict[bytes, bytes] | None = None) -> None:
         self.fields: dict[bytes, bytes] = fields if fields is not None else {}
+        self.nbytes = sum(len(field) + len(value) for field, value in self.fields.items())  # for size limits
 
     @property
     def item_type(self) -> ItemType:
@@ -38,7 +39,13 @@ class Dictionary:
 
     def set(self, items: Iterable[tuple[bytes, bytes]]) -> None:
         """Set each field; a field given twice keeps its last value."""
-        self.fields.update(items)
+        for field, value in items:
+            self._store(field, value)
+
+    def _store(self, field: bytes, value: bytes) -> None:
+        old = self.fields.get(field)
+        self.nbytes += len(value) - (len(old) if old is not None else -len(field))
+        self.fields[field] = value
 
     def increment(self, field: bytes, amount: int) -> int:
         """Add ``amount`` to the integer stored in ``field`` (absent counts as 0) and store the result.
@@ -50,12 +57,18 @@ class Dictionary:
         total = (0 if raw is None else parse_int64(raw, "field")) + amount
         if not INT64[0] <= total <= INT64[1]:
             raise FailedPrecondition(f"amount: incrementing by {amount} would overflow a 64-bit integer")
-        self.fields[field] = str(total).encode("ascii")
+        self._store(field, str(total).encode("ascii"))
         return total
 
     def delete(self, fields: Iterable[bytes]) -> None:
         for field in fields:
-            self.fields.pop(field, None)
+            old = self.fields.pop(field, None)
+            if old is not None:
+                self.nbytes -= len(field) + len(old)
+
+    def clear(self) -> None:
+        self.fields.clear()
+        self.nbytes = 0
 
     def head(self, limit: int) -> list[Any]:
         return [pair for _, pair in zip(range(limit), self.fields.items(), strict=False)]

@@ -17,10 +17,11 @@ class ItemList:
     from the end, and an inverted or out-of-range slice selecting nothing.
     """
 
-    __slots__ = ("values",)
+    __slots__ = ("nbytes", "values")
 
     def __init__(self, values: list[bytes] | None = None) -> None:
         self.values: list[bytes] = values if values is not None else []
+        self.nbytes = sum(map(len, self.values))  # for size limits
 
     @property
     def item_type(self) -> ItemType:
@@ -36,35 +37,45 @@ class ItemList:
         """Append ``values``; then, when ``truncate_front_to`` is positive, drop values from the
         front until at most that many remain. Returns the new length."""
         self.values.extend(values)
+        self.nbytes += sum(map(len, values))
         if 0 < truncate_front_to < len(self.values):
-            del self.values[: len(self.values) - truncate_front_to]
+            self._drop(slice(0, len(self.values) - truncate_front_to))
         return len(self.values)
 
     def concatenate_front(self, values: Sequence[bytes], truncate_back_to: int = 0) -> int:
         """Prepend ``values`` (keeping their order); then, when ``truncate_back_to`` is positive,
         drop values from the back until at most that many remain. Returns the new length."""
         self.values[:0] = values
+        self.nbytes += sum(map(len, values))
         if 0 < truncate_back_to < len(self.values):
-            del self.values[truncate_back_to:]
+            self._drop(slice(truncate_back_to, None))
         return len(self.values)
 
+    def _drop(self, part: slice) -> None:
+        self.nbytes -= sum(map(len, self.values[part]))
+        del self.values[part]
+
     def pop_front(self) -> bytes:
-        return self.values.pop(0)
+        value = self.values.pop(0)
+        self.nbytes -= len(value)
+        return value
 
     def pop_back(self) -> bytes:
-        return self.values.pop()
+        value = self.values.pop()
+        self.nbytes -= len(value)
+        return value
 
     def fetch(self, start: int | None = None, end: int | None = None) -> list[bytes]:
         return self.values[start:end]
 
     def retain(self, start: int | None = None, end: int | None = None) -> int:
         """Keep only the slice; returns the new length (0 means the list is now empty)."""
-        self.values = self.values[start:end]
+        self._replace(self.values[start:end])
         return len(self.values)
 
     def remove_value(self, value: bytes) -> int:
         """Remove every element equal to ``value``; returns the new length."""
-        self.values = [kept for kept in self.values if kept != value]
+        self._replace([kept for kept in self.values if kept != value])
         return len(self.values)
 
     def erase(self, ranges: Iterable[tuple[int, int]]) -> int:
@@ -75,8 +86,12 @@ class ItemList:
         for begin, count in ranges:
             doomed.update(range(min(begin, length), min(begin + count, length)))
         if doomed:
-            self.values = [value for index, value in enumerate(self.values) if index not in doomed]
+            self._replace([value for index, value in enumerate(self.values) if index not in doomed])
         return len(self.values)
+
+    def _replace(self, values: list[bytes]) -> None:
+        self.values = values
+        self.nbytes = sum(map(len, values))
 
     def head(self, limit: int) -> list[Any]:
         return self.values[:limit]

@@ -14,10 +14,11 @@ class ItemSet:
     """The value of a set item. Random choices come from the caller's generator, so a seeded
     emulator samples and pops the same elements on every run."""
 
-    __slots__ = ("elements",)
+    __slots__ = ("elements", "nbytes")
 
     def __init__(self, elements: Iterable[bytes] = ()) -> None:
         self.elements: dict[bytes, None] = dict.fromkeys(elements)
+        self.nbytes = sum(map(len, self.elements))  # for size limits
 
     @property
     def item_type(self) -> ItemType:
@@ -33,16 +34,26 @@ class ItemSet:
         return list(self.elements)
 
     def union(self, elements: Iterable[bytes]) -> None:
-        self.elements.update(dict.fromkeys(elements))
+        for element in elements:
+            if element not in self.elements:
+                self.elements[element] = None
+                self.nbytes += len(element)
 
     def difference(self, elements: Iterable[bytes]) -> None:
         """Remove ``elements`` (the protocol's "subtrahend": stored minus request)."""
         for element in elements:
-            self.elements.pop(element, None)
+            if element in self.elements:
+                del self.elements[element]
+                self.nbytes -= len(element)
 
     def minuend(self, elements: Sequence[bytes]) -> None:
         """Become ``elements`` minus what was stored (the protocol's "minuend": request minus stored)."""
         self.elements = {element: None for element in elements if element not in self.elements}
+        self.nbytes = sum(map(len, self.elements))
+
+    def clear(self) -> None:
+        self.elements.clear()
+        self.nbytes = 0
 
     def contains(self, elements: Sequence[bytes]) -> list[bool]:
         return [element in self.elements for element in elements]
@@ -58,8 +69,7 @@ class ItemSet:
     def pop(self, count: int, rng: random.Random) -> list[bytes]:
         """Remove and return up to ``count`` elements chosen at random."""
         chosen = self.sample(count, rng)
-        for element in chosen:
-            del self.elements[element]
+        self.difference(chosen)
         return chosen
 
     def head(self, limit: int) -> list[Any]:

@@ -20,6 +20,7 @@ from emulator.core.collections.common import decode_bytes, encode_bytes, json_li
 from emulator.core.errors import FailedPrecondition, InvalidArgument
 
 _score_of = itemgetter(0)
+SCORE_BYTES = 8  # what a score adds to an element's size, for size limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +62,12 @@ def _finite(score: float, what: str) -> float:
 class SortedSet:
     """The value of a sorted set item."""
 
-    __slots__ = ("_order", "scores")
+    __slots__ = ("_order", "nbytes", "scores")
 
     def __init__(self, scores: dict[bytes, float] | None = None) -> None:
         self.scores: dict[bytes, float] = scores if scores is not None else {}
         self._order: list[tuple[float, bytes]] | None = None  # ascending; rebuilt after a write
+        self.nbytes = sum(len(value) + SCORE_BYTES for value in self.scores)  # for size limits
 
     @property
     def item_type(self) -> ItemType:
@@ -91,21 +93,32 @@ class SortedSet:
     def put(self, elements: Iterable[tuple[bytes, float]]) -> None:
         """Add each element or replace its score; the last score given for a value wins."""
         pending = [(value, check_score(score, "score")) for value, score in elements]
-        self.scores.update(pending)
+        for value, score in pending:
+            self._store(value, score)
+
+    def _store(self, value: bytes, score: float) -> None:
+        if value not in self.scores:
+            self.nbytes += len(value) + SCORE_BYTES
+        self.scores[value] = score
         self._order = None
 
     def increment(self, value: bytes, amount: float) -> float:
         """Add ``amount`` to the value's score (absent counts as 0); returns the new score."""
         check_score(amount, "amount")
         total = _finite(self.scores.get(value, 0.0) + amount, "the incremented score")
-        self.scores[value] = total
-        self._order = None
+        self._store(value, total)
         return total
 
     def remove(self, values: Iterable[bytes]) -> None:
         for value in values:
-            self.scores.pop(value, None)
+            if self.scores.pop(value, None) is not None:
+                self.nbytes -= len(value) + SCORE_BYTES
         self._order = None
+
+    def clear(self) -> None:
+        self.scores.clear()
+        self._order = None
+        self.nbytes = 0
 
     # --- reads -------------------------------------------------------------------------------
 

@@ -1,0 +1,42 @@
+"""What every collection handler parses the same way: the cache, a CollectionTtl, oneofs and orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.message import Message
+
+from emulator.core.collections import CollectionTtl
+from emulator.core.errors import InvalidArgument
+from emulator.services.call import Call
+
+
+def cache_of(call: Call) -> str:
+    """The cache a data call names in its ``cache`` header (the data-plane step checked it is there)."""
+    return call.header("cache")
+
+
+def ttl_of(request: Any) -> CollectionTtl:
+    """A write's ``ttl_milliseconds`` and ``refresh_ttl``; the core checks the TTL's range."""
+    return CollectionTtl(request.ttl_milliseconds, request.refresh_ttl)
+
+
+def chosen(request: Message, oneof: str) -> str:
+    """The field set in ``oneof``; a request that sets none is refused, naming the choices."""
+    which: str | None = request.WhichOneof(oneof)
+    if which is None:
+        fields = [field.name for field in request.DESCRIPTOR.oneofs_by_name[oneof].fields]
+        raise InvalidArgument(f"{oneof}: set one of {', '.join(fields)}")
+    return which
+
+
+def descending(order: int, field: str = "order") -> bool:
+    """The wire's ``Order`` enum (ASCENDING 0, DESCENDING 1); any other number is refused."""
+    if order not in (0, 1):
+        raise InvalidArgument(f"{field}: {order} is not ASCENDING (0) or DESCENDING (1)")
+    return order == 1
+
+
+def bound(request: Message, oneof: str, value: str) -> int | None:
+    """An optional index: the ``value`` field when ``oneof`` chose it, None (unbounded) otherwise."""
+    return int(getattr(request, value)) if request.WhichOneof(oneof) == value else None
