@@ -19,6 +19,7 @@ from typing import Any
 
 from emulator.core.caches import Item, ItemType
 from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to_iso
+from emulator.core.collections import COLLECTION_TYPES, collection_of
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import EmulatorError, InvalidArgument
@@ -146,21 +147,28 @@ _LATEST = {"issued_at": MAX_INSTANT, "revoked_at": MAX_INSTANT, "valid_until": M
 
 
 def _item_to_json(key: bytes, item: Item) -> dict[str, Any]:
-    if not isinstance(item.value, bytes):
-        raise InvalidArgument(f"caches: a {item.item_type.value} item cannot be exported by this build")
-    return {"key": _b64(key), "type": ItemType.SCALAR.value, "value": _b64(item.value), "expires_ms": item.expires_ms}
+    value = item.value
+    data = _b64(value) if isinstance(value, bytes) else collection_of(value).to_json()
+    return {"key": _b64(key), "type": item.item_type.value, "value": data, "expires_ms": item.expires_ms}
 
 
 def _item_from_json(item: dict[str, Any]) -> tuple[bytes, Item]:
-    if item.get("type", ItemType.SCALAR.value) != ItemType.SCALAR.value:
-        raise ValueError(f"type: {item.get('type')!r} is not an item type this build reads")
+    kind = item.get("type", ItemType.SCALAR.value)
+    collection = COLLECTION_TYPES.get(kind) if isinstance(kind, str) else None
+    if kind != ItemType.SCALAR.value and collection is None:
+        raise ValueError(f"type: {kind!r} is not an item type this build reads")
     expires_ms = item["expires_ms"]
     if isinstance(expires_ms, bool) or not isinstance(expires_ms, int) or not 0 <= expires_ms <= _LATEST_MS:
         raise ValueError(f"expires_ms: expected a whole number from 0 to {_LATEST_MS}")
     key = base64.b64decode(_text(item["key"]), validate=True)
     if not key:
         raise ValueError("key: must not be empty")
-    return key, Item(base64.b64decode(_text(item["value"]), validate=True), expires_ms)
+    if collection is None:
+        return key, Item(base64.b64decode(_text(item["value"]), validate=True), expires_ms)
+    value = collection.from_json(item["value"])
+    if not value:
+        raise ValueError(f"value: an empty {kind} is never stored")
+    return key, Item(value, expires_ms)
 
 
 def _b64(data: bytes) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from emulator.core.caches import ItemType
 from emulator.core.collections import Aggregate, CollectionTtl, ScoreBound
 from emulator.core.config import Settings
+from emulator.core.emulator import Emulator
 from emulator.core.errors import FailedPrecondition, InvalidArgument, LimitExceeded, NotFound
 from emulator.core.state import State
 
@@ -329,3 +332,42 @@ def test_a_write_that_could_pass_the_item_size_limit_is_refused_and_changes_noth
     with pytest.raises(LimitExceeded):
         state.collections.sorted_set_union_store("c", b"x" * 15, [(b"z", 1.0)], Aggregate.SUM, 1_000)
     assert state.collections.sorted_set_union_store("c", b"y", [(b"z", 1.0)], Aggregate.SUM, 1_000) == 1
+
+
+# --- export and import ----------------------------------------------------------------------
+
+
+def test_export_and_import_keep_every_collection_type_its_contents_and_ttl() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    collections = emulator.state.collections
+    emulator.state.caches.create("c")
+    collections.dictionary_set("c", b"d", [(b"\x00f", b"\xffv")], MINUTE)
+    collections.list_concatenate_back("c", b"l", [b"a", b"a", b"b"], MINUTE)
+    collections.set_union("c", b"s", [b"x", b"y"], MINUTE)
+    collections.sorted_set_put("c", b"z", [(b"a", -1.5), (b"b", 2.0)], CollectionTtl(30_000))
+    emulator.state.clock.advance(10)
+    document = json.loads(json.dumps(emulator.export()))  # through JSON text, as a state file
+    restored = Emulator(Settings(start_time=START)).load(document).collections
+    assert restored.dictionary_fetch("c", b"d") == [(b"\x00f", b"\xffv")]
+    assert restored.list_fetch("c", b"l", None, None) == [b"a", b"a", b"b"]
+    assert restored.set_fetch("c", b"s") == [b"x", b"y"]
+    assert restored.sorted_set_fetch_by_rank("c", b"z", None, None, False) == [(b"a", -1.5), (b"b", 2.0)]
+    assert restored.sorted_set_length("c", b"z") == 2
+    exported = {item["key"]: item for item in document["caches"][0]["items"]}
+    assert exported["eg=="]["type"] == "sorted-set"
+    assert exported["eg=="]["expires_ms"] - exported["bA=="]["expires_ms"] == -30_000
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ({"key": "ZA==", "type": "dictionary", "value": [], "expires_ms": 1}, "value: an empty dictionary"),
+        ({"key": "ZA==", "type": "list", "value": ["%%"], "expires_ms": 1}, "list\\[0\\]"),
+        ({"key": "ZA==", "type": "bag", "value": [], "expires_ms": 1}, "type: 'bag' is not an item type"),
+    ],
+)
+def test_a_bad_collection_in_a_document_is_named(item: dict[str, object], message: str) -> None:
+    emulator = Emulator(Settings(start_time=START))
+    document = {**emulator.export(), "caches": [{"name": "c", "items": [item]}]}
+    with pytest.raises(InvalidArgument, match=rf"^caches\[0\]\.items\[0\]: {message}"):
+        emulator.load(document)

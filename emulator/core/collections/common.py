@@ -1,36 +1,14 @@
-"""What every collection type shares: its kind, its TTL rule, counters, slices and the JSON form of bytes."""
+"""What every collection type shares: the CollectionTtl rule, the wrong-type error, the JSON form of bytes."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any, Protocol, Self
+from typing import Any
 
 from emulator.core.caches import ItemType
 from emulator.core.errors import FailedPrecondition, InvalidArgument
-
-
-class Collection(Protocol):
-    """A collection value as an item holds it: mutable, never empty while stored."""
-
-    @property
-    def item_type(self) -> ItemType: ...
-
-    def __len__(self) -> int: ...
-
-    def head(self, limit: int) -> list[Any]:
-        """The first ``limit`` entries, in the collection's own order, for previews."""
-        ...
-
-    def to_json(self) -> Any:
-        """Everything the collection holds, as JSON-ready data (bytes in base64)."""
-        ...
-
-    @classmethod
-    def from_json(cls, data: Any) -> Self:
-        """The collection :meth:`to_json` described; ``InvalidArgument`` for anything else."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
