@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 
 from emulator.core.collections import CollectionTtl
 from emulator.core.errors import InvalidArgument
 from emulator.services.call import Call
+
+M = TypeVar("M", bound=Message)
+T = TypeVar("T")
+
+
+def found_or_missing(response: type[M], value: T | None, found: Callable[[T], dict[str, Any]]) -> M:
+    """``response`` with ``missing`` set when ``value`` is None, else ``found`` built from ``found(value)``."""
+    if value is None:
+        return response(missing=response._Missing())  # type: ignore[attr-defined]
+    return response(found=response._Found(**found(value)))  # type: ignore[attr-defined]
 
 
 def cache_of(call: Call) -> str:

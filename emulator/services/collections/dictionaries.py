@@ -5,30 +5,29 @@ from __future__ import annotations
 from momento_wire_types import cacheclient_pb2 as pb
 
 from emulator.services.call import Call
-from emulator.services.collections.common import cache_of, chosen, ttl_of
+from emulator.services.collections.common import cache_of, chosen, found_or_missing, ttl_of
 
-_Get = pb._DictionaryGetResponse
+_Part = pb._DictionaryGetResponse._DictionaryGetResponsePart
 
 
 def dictionary_get(call: Call, request: pb._DictionaryGetRequest) -> pb._DictionaryGetResponse:
     values = call.state.collections.dictionary_get(cache_of(call), request.dictionary_name, request.fields)
-    if values is None:
-        return _Get(missing=_Get._Missing())
-    parts = [
-        _Get._DictionaryGetResponsePart(result=pb.Miss)
-        if value is None
-        else _Get._DictionaryGetResponsePart(result=pb.Hit, cache_body=value)
-        for value in values
-    ]
-    return _Get(found=_Get._Found(items=parts))
+    return found_or_missing(
+        pb._DictionaryGetResponse,
+        values,
+        lambda found: {
+            "items": [_Part(result=pb.Miss) if v is None else _Part(result=pb.Hit, cache_body=v) for v in found]
+        },
+    )
 
 
 def dictionary_fetch(call: Call, request: pb._DictionaryFetchRequest) -> pb._DictionaryFetchResponse:
     fields = call.state.collections.dictionary_fetch(cache_of(call), request.dictionary_name)
-    if fields is None:
-        return pb._DictionaryFetchResponse(missing=pb._DictionaryFetchResponse._Missing())
-    items = [pb._DictionaryFieldValuePair(field=field, value=value) for field, value in fields]
-    return pb._DictionaryFetchResponse(found=pb._DictionaryFetchResponse._Found(items=items))
+    return found_or_missing(
+        pb._DictionaryFetchResponse,
+        fields,
+        lambda found: {"items": [pb._DictionaryFieldValuePair(field=f, value=v) for f, v in found]},
+    )
 
 
 def dictionary_set(call: Call, request: pb._DictionarySetRequest) -> pb._DictionarySetResponse:
@@ -52,6 +51,4 @@ def dictionary_delete(call: Call, request: pb._DictionaryDeleteRequest) -> pb._D
 
 def dictionary_length(call: Call, request: pb._DictionaryLengthRequest) -> pb._DictionaryLengthResponse:
     length = call.state.collections.dictionary_length(cache_of(call), request.dictionary_name)
-    if length is None:
-        return pb._DictionaryLengthResponse(missing=pb._DictionaryLengthResponse._Missing())
-    return pb._DictionaryLengthResponse(found=pb._DictionaryLengthResponse._Found(length=length))
+    return found_or_missing(pb._DictionaryLengthResponse, length, lambda found: {"length": found})

@@ -7,7 +7,7 @@ from typing import Any
 from momento_wire_types import cacheclient_pb2 as pb
 
 from emulator.services.call import Call
-from emulator.services.collections.common import bound, cache_of, chosen, ttl_of
+from emulator.services.collections.common import bound, cache_of, chosen, found_or_missing, ttl_of
 
 
 def list_push_front(call: Call, request: pb._ListPushFrontRequest) -> pb._ListPushFrontResponse:
@@ -40,18 +40,14 @@ def list_concatenate_back(call: Call, request: pb._ListConcatenateBackRequest) -
 
 def list_pop_front(call: Call, request: pb._ListPopFrontRequest) -> pb._ListPopFrontResponse:
     popped = call.state.collections.list_pop_front(cache_of(call), request.list_name)
-    if popped is None:
-        return pb._ListPopFrontResponse(missing=pb._ListPopFrontResponse._Missing())
-    value, length = popped
-    return pb._ListPopFrontResponse(found=pb._ListPopFrontResponse._Found(front=value, list_length=length))
+    return found_or_missing(
+        pb._ListPopFrontResponse, popped, lambda found: {"front": found[0], "list_length": found[1]}
+    )
 
 
 def list_pop_back(call: Call, request: pb._ListPopBackRequest) -> pb._ListPopBackResponse:
     popped = call.state.collections.list_pop_back(cache_of(call), request.list_name)
-    if popped is None:
-        return pb._ListPopBackResponse(missing=pb._ListPopBackResponse._Missing())
-    value, length = popped
-    return pb._ListPopBackResponse(found=pb._ListPopBackResponse._Found(back=value, list_length=length))
+    return found_or_missing(pb._ListPopBackResponse, popped, lambda found: {"back": found[0], "list_length": found[1]})
 
 
 def _range(request: Any) -> tuple[int | None, int | None]:
@@ -61,37 +57,27 @@ def _range(request: Any) -> tuple[int | None, int | None]:
 
 def list_fetch(call: Call, request: pb._ListFetchRequest) -> pb._ListFetchResponse:
     values = call.state.collections.list_fetch(cache_of(call), request.list_name, *_range(request))
-    if values is None:
-        return pb._ListFetchResponse(missing=pb._ListFetchResponse._Missing())
-    return pb._ListFetchResponse(found=pb._ListFetchResponse._Found(values=values))
+    return found_or_missing(pb._ListFetchResponse, values, lambda found: {"values": found})
 
 
 def list_length(call: Call, request: pb._ListLengthRequest) -> pb._ListLengthResponse:
     length = call.state.collections.list_length(cache_of(call), request.list_name)
-    if length is None:
-        return pb._ListLengthResponse(missing=pb._ListLengthResponse._Missing())
-    return pb._ListLengthResponse(found=pb._ListLengthResponse._Found(length=length))
+    return found_or_missing(pb._ListLengthResponse, length, lambda found: {"length": found})
 
 
 def list_retain(call: Call, request: pb._ListRetainRequest) -> pb._ListRetainResponse:
     length = call.state.collections.list_retain(cache_of(call), request.list_name, *_range(request), ttl_of(request))
-    if length is None:
-        return pb._ListRetainResponse(missing=pb._ListRetainResponse._Missing())
-    return pb._ListRetainResponse(found=pb._ListRetainResponse._Found(list_length=length))
+    return found_or_missing(pb._ListRetainResponse, length, lambda found: {"list_length": found})
 
 
 def list_remove(call: Call, request: pb._ListRemoveRequest) -> pb._ListRemoveResponse:
     chosen(request, "remove")  # its only choice: every element equal to a value
     length = call.state.collections.list_remove(cache_of(call), request.list_name, request.all_elements_with_value)
-    if length is None:
-        return pb._ListRemoveResponse(missing=pb._ListRemoveResponse._Missing())
-    return pb._ListRemoveResponse(found=pb._ListRemoveResponse._Found(list_length=length))
+    return found_or_missing(pb._ListRemoveResponse, length, lambda found: {"list_length": found})
 
 
 def list_erase(call: Call, request: pb._ListEraseRequest) -> pb._ListEraseResponse:
     some = chosen(request, "erase") == "some"
     ranges = [(part.begin_index, part.count) for part in request.some.ranges] if some else None
     length = call.state.collections.list_erase(cache_of(call), request.list_name, ranges)
-    if length is None:
-        return pb._ListEraseResponse(missing=pb._ListEraseResponse._Missing())
-    return pb._ListEraseResponse(found=pb._ListEraseResponse._Found(list_length=length))
+    return found_or_missing(pb._ListEraseResponse, length, lambda found: {"list_length": found})

@@ -11,7 +11,7 @@ from emulator.core.collections import Aggregate, ScoreBound
 from emulator.core.collections.sorted_sets import check_score
 from emulator.core.errors import InvalidArgument
 from emulator.services.call import Call
-from emulator.services.collections.common import bound, cache_of, chosen, descending, ttl_of
+from emulator.services.collections.common import bound, cache_of, chosen, descending, found_or_missing, ttl_of
 
 _Fetch = pb._SortedSetFetchResponse
 _Score = pb._SortedSetGetScoreResponse
@@ -40,12 +40,16 @@ def sorted_set_fetch(call: Call, request: pb._SortedSetFetchRequest) -> pb._Sort
         start = bound(by_index, "start", "inclusive_start_index")
         end = bound(by_index, "end", "exclusive_end_index")
         elements = collections.sorted_set_fetch_by_rank(cache, request.set_name, start, end, reverse)
-    if elements is None:
-        return _Fetch(missing=_Fetch._Missing())
-    if request.with_scores:
-        scored = [pb._SortedSetElement(value=value, score=score) for value, score in elements]
-        return _Fetch(found=_Fetch._Found(values_with_scores=_Fetch._Found._ValuesWithScores(elements=scored)))
-    return _Fetch(found=_Fetch._Found(values=_Fetch._Found._Values(values=[value for value, _ in elements])))
+    return found_or_missing(_Fetch, elements, _with_scores if request.with_scores else _without_scores)
+
+
+def _with_scores(elements: list[tuple[bytes, float]]) -> dict[str, Any]:
+    scored = [pb._SortedSetElement(value=value, score=score) for value, score in elements]
+    return {"values_with_scores": _Fetch._Found._ValuesWithScores(elements=scored)}
+
+
+def _without_scores(elements: list[tuple[bytes, float]]) -> dict[str, Any]:
+    return {"values": _Fetch._Found._Values(values=[value for value, _ in elements])}
 
 
 def _score_bound(by_score: Any, oneof: str, field: str) -> ScoreBound | None:
@@ -102,9 +106,7 @@ def sorted_set_get_rank(call: Call, request: pb._SortedSetGetRankRequest) -> pb.
 
 def sorted_set_length(call: Call, request: pb._SortedSetLengthRequest) -> pb._SortedSetLengthResponse:
     length = call.state.collections.sorted_set_length(cache_of(call), request.set_name)
-    if length is None:
-        return pb._SortedSetLengthResponse(missing=pb._SortedSetLengthResponse._Missing())
-    return pb._SortedSetLengthResponse(found=pb._SortedSetLengthResponse._Found(length=length))
+    return found_or_missing(pb._SortedSetLengthResponse, length, lambda found: {"length": found})
 
 
 def sorted_set_length_by_score(
@@ -112,9 +114,7 @@ def sorted_set_length_by_score(
 ) -> pb._SortedSetLengthByScoreResponse:
     low, high = _length_bound(request, "min"), _length_bound(request, "max")
     length = call.state.collections.sorted_set_length_by_score(cache_of(call), request.set_name, low, high)
-    if length is None:
-        return pb._SortedSetLengthByScoreResponse(missing=pb._SortedSetLengthByScoreResponse._Missing())
-    return pb._SortedSetLengthByScoreResponse(found=pb._SortedSetLengthByScoreResponse._Found(length=length))
+    return found_or_missing(pb._SortedSetLengthByScoreResponse, length, lambda found: {"length": found})
 
 
 def _length_bound(request: pb._SortedSetLengthByScoreRequest, end: str) -> ScoreBound | None:
