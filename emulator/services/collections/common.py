@@ -9,6 +9,7 @@ from google.protobuf.message import Message
 
 from emulator.core.collections import CollectionTtl
 from emulator.core.errors import InvalidArgument
+from emulator.services.admission import admitted
 from emulator.services.call import Call
 
 M = TypeVar("M", bound=Message)
@@ -22,9 +23,10 @@ def found_or_missing(response: type[M], value: T | None, found: Callable[[T], di
     return response(found=response._Found(**found(value)))  # type: ignore[attr-defined]
 
 
-def cache_of(call: Call) -> str:
-    """The cache a data call names in its ``cache`` header (the data-plane step checked it is there)."""
-    return call.header("cache")
+def admitted_cache(call: Call, name: bytes) -> str:
+    """The cache the call acts on, once the one admission step allows the caller the row's action on
+    the collection ``name`` there (item selectors apply to collection names)."""
+    return admitted(call, (name,))[0]
 
 
 def ttl_of(request: Any) -> CollectionTtl:

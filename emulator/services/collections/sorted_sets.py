@@ -10,25 +10,36 @@ from momento_wire_types import cacheclient_pb2 as pb
 from emulator.core.collections import Aggregate, ScoreBound
 from emulator.core.collections.sorted_sets import check_score
 from emulator.core.errors import InvalidArgument
+from emulator.services.admission import admitted
 from emulator.services.call import Call
-from emulator.services.collections.common import bound, cache_of, chosen, descending, found_or_missing, ttl_of
+from emulator.services.collections.common import (
+    admitted_cache,
+    bound,
+    chosen,
+    descending,
+    found_or_missing,
+    ttl_of,
+)
 
+SOURCE_ACTION = "SortedSetFetch"  # what a union store needs on each source: to read it
 _Fetch = pb._SortedSetFetchResponse
 _Score = pb._SortedSetGetScoreResponse
 _Rank = pb._SortedSetGetRankResponse
 
 
 def sorted_set_put(call: Call, request: pb._SortedSetPutRequest) -> pb._SortedSetPutResponse:
+    cache = admitted_cache(call, request.set_name)
     elements = [
         (element.value, check_score(element.score, f"elements[{index}].score"))
         for index, element in enumerate(request.elements)
     ]
-    call.state.collections.sorted_set_put(cache_of(call), request.set_name, elements, ttl_of(request))
+    call.state.collections.sorted_set_put(cache, request.set_name, elements, ttl_of(request))
     return pb._SortedSetPutResponse()
 
 
 def sorted_set_fetch(call: Call, request: pb._SortedSetFetchRequest) -> pb._SortedSetFetchResponse:
-    collections, cache, reverse = call.state.collections, cache_of(call), descending(request.order)
+    cache, collections = admitted_cache(call, request.set_name), call.state.collections
+    reverse = descending(request.order)
     if request.WhichOneof("range") == "by_score":
         by_score = request.by_score
         low, high = _score_bound(by_score, "min", "min_score"), _score_bound(by_score, "max", "max_score")
@@ -67,7 +78,8 @@ def _finite_bound(score: float, field: str) -> float:
 
 
 def sorted_set_get_score(call: Call, request: pb._SortedSetGetScoreRequest) -> pb._SortedSetGetScoreResponse:
-    scores = call.state.collections.sorted_set_get_scores(cache_of(call), request.set_name, request.values)
+    cache = admitted_cache(call, request.set_name)
+    scores = call.state.collections.sorted_set_get_scores(cache, request.set_name, request.values)
     if scores is None:
         return _Score(missing=_Score._SortedSetMissing())
     parts = [
@@ -80,23 +92,22 @@ def sorted_set_get_score(call: Call, request: pb._SortedSetGetScoreRequest) -> p
 
 
 def sorted_set_remove(call: Call, request: pb._SortedSetRemoveRequest) -> pb._SortedSetRemoveResponse:
+    cache = admitted_cache(call, request.set_name)
     values = None if chosen(request, "remove_elements") == "all" else list(request.some.values)
-    call.state.collections.sorted_set_remove(cache_of(call), request.set_name, values)
+    call.state.collections.sorted_set_remove(cache, request.set_name, values)
     return pb._SortedSetRemoveResponse()
 
 
 def sorted_set_increment(call: Call, request: pb._SortedSetIncrementRequest) -> pb._SortedSetIncrementResponse:
+    cache = admitted_cache(call, request.set_name)
     amount = check_score(request.amount, "amount")
-    score = call.state.collections.sorted_set_increment(
-        cache_of(call), request.set_name, request.value, amount, ttl_of(request)
-    )
+    score = call.state.collections.sorted_set_increment(cache, request.set_name, request.value, amount, ttl_of(request))
     return pb._SortedSetIncrementResponse(score=score)
 
 
 def sorted_set_get_rank(call: Call, request: pb._SortedSetGetRankRequest) -> pb._SortedSetGetRankResponse:
-    rank = call.state.collections.sorted_set_rank(
-        cache_of(call), request.set_name, request.value, descending(request.order)
-    )
+    cache = admitted_cache(call, request.set_name)
+    rank = call.state.collections.sorted_set_rank(cache, request.set_name, request.value, descending(request.order))
     # Our rule: a missing sorted set is answered as a missing element, not with ``missing``: the
     # Python SDK 1.29.1 reads only ``element_rank`` and would report ``missing`` as an error.
     if rank is None:
@@ -105,15 +116,17 @@ def sorted_set_get_rank(call: Call, request: pb._SortedSetGetRankRequest) -> pb.
 
 
 def sorted_set_length(call: Call, request: pb._SortedSetLengthRequest) -> pb._SortedSetLengthResponse:
-    length = call.state.collections.sorted_set_length(cache_of(call), request.set_name)
+    cache = admitted_cache(call, request.set_name)
+    length = call.state.collections.sorted_set_length(cache, request.set_name)
     return found_or_missing(pb._SortedSetLengthResponse, length, lambda found: {"length": found})
 
 
 def sorted_set_length_by_score(
     call: Call, request: pb._SortedSetLengthByScoreRequest
 ) -> pb._SortedSetLengthByScoreResponse:
+    cache = admitted_cache(call, request.set_name)
     low, high = _length_bound(request, "min"), _length_bound(request, "max")
-    length = call.state.collections.sorted_set_length_by_score(cache_of(call), request.set_name, low, high)
+    length = call.state.collections.sorted_set_length_by_score(cache, request.set_name, low, high)
     return found_or_missing(pb._SortedSetLengthByScoreResponse, length, lambda found: {"length": found})
 
 
@@ -125,6 +138,10 @@ def _length_bound(request: pb._SortedSetLengthByScoreRequest, end: str) -> Score
 
 
 def sorted_set_union_store(call: Call, request: pb._SortedSetUnionStoreRequest) -> pb._SortedSetUnionStoreResponse:
+    # Our rule: the row's (state-returning write) action on the destination, and read on every source.
+    cache = admitted_cache(call, request.set_name)
+    if request.sources:  # none at all is refused below, as an invalid argument
+        admitted(call, [source.set_name for source in request.sources], action=SOURCE_ACTION)
     sources = []
     for index, source in enumerate(request.sources):
         if not source.set_name:
@@ -137,6 +154,6 @@ def sorted_set_union_store(call: Call, request: pb._SortedSetUnionStoreRequest) 
     except ValueError:
         raise InvalidArgument(f"aggregate: {request.aggregate} is not SUM (0), MIN (1) or MAX (2)") from None
     length = call.state.collections.sorted_set_union_store(
-        cache_of(call), request.set_name, sources, aggregate, request.ttl_milliseconds
+        cache, request.set_name, sources, aggregate, request.ttl_milliseconds
     )
     return pb._SortedSetUnionStoreResponse(length=length)
