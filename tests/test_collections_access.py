@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -51,18 +52,15 @@ def cache(admin_client: CacheClient) -> str:
 @pytest.fixture
 def client_for(served: ThreadedEmulatorServer, control: Control) -> Iterator[Callable[..., CacheClient]]:
     """``client_for(*grants)``: an SDK client holding a disposable token with exactly ``grants``."""
-    opened: list[CacheClient] = []
+    with contextlib.ExitStack() as opened:
 
-    def build(*grants: Any) -> CacheClient:
-        with grpc.insecure_channel(served.target) as channel:
-            token = mint_disposable(token_pb2_grpc.TokenStub(channel), control.bootstrap().raw_api_key, *grants)
-        client = CacheClient(Configurations.Laptop.v1(), sdk_credentials(token.api_key, served.port), HOUR)
-        opened.append(client)
-        return client
+        def build(*grants: Any) -> CacheClient:
+            with grpc.insecure_channel(served.target) as channel:
+                token = mint_disposable(token_pb2_grpc.TokenStub(channel), control.bootstrap().raw_api_key, *grants)
+            credentials = sdk_credentials(token.api_key, served.port)
+            return opened.enter_context(CacheClient(Configurations.Laptop.v1(), credentials, HOUR))
 
-    yield build
-    for client in opened:
-        client.close()
+        yield build
 
 
 def is_success(response: object) -> bool:

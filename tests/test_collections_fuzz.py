@@ -32,7 +32,7 @@ COLLECTION_RPCS = {
 NAMES = [b"dict", b"list", b"set", b"zset", b"scalar", b"absent"]
 NAME_FIELDS = ("dictionary_name", "list_name", "set_name")
 FAILED = frozenset(DELIBERATE | {grpc.StatusCode.FAILED_PRECONDITION})
-BOUNDED = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+BOUNDED = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 CACHE = "fuzz"
 
 

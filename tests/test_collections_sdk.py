@@ -151,7 +151,7 @@ def test_list_truncation_drops_from_the_other_end(client: CacheClient, cache: st
     client.list_concatenate_front(cache, "l", ["x"], truncate_back_to_size=2)
     fetched = client.list_fetch(cache, "l")
     assert isinstance(fetched, CacheListFetch.Hit)
-    assert fetched.value_list_string == ["x", "four"]
+    assert fetched.value_list_string == ["x", "three"]
 
 
 def test_list_pops_and_misses(client: CacheClient, cache: str) -> None:
@@ -286,9 +286,9 @@ def test_a_missing_cache_is_not_found(client: CacheClient) -> None:
 
 def test_collection_ttl_refreshes_on_every_write_by_default(client: CacheClient, control: Control, cache: str) -> None:
     ttl = CollectionTtl.of(timedelta(seconds=60))
-    client.dictionary_set_field(cache, "d", "a", "1", ttl)
+    client.dictionary_set_field(cache, "d", "a", "1", ttl=ttl)
     control.advance(40)
-    client.dictionary_set_field(cache, "d", "b", "2", ttl)
+    client.dictionary_set_field(cache, "d", "b", "2", ttl=ttl)
     control.advance(40)
     fetched = client.dictionary_fetch(cache, "d")
     assert isinstance(fetched, CacheDictionaryFetch.Hit)
@@ -299,9 +299,9 @@ def test_collection_ttl_refreshes_on_every_write_by_default(client: CacheClient,
 
 def test_no_refresh_keeps_the_ttl_set_at_creation(client: CacheClient, control: Control, cache: str) -> None:
     ttl = CollectionTtl(ttl=timedelta(seconds=60), refresh_ttl=False)
-    client.list_push_back(cache, "l", "a", ttl)
+    client.list_push_back(cache, "l", "a", ttl=ttl)
     control.advance(40)
-    client.list_push_back(cache, "l", "b", CollectionTtl(ttl=timedelta(hours=1), refresh_ttl=False))
+    client.list_push_back(cache, "l", "b", ttl=CollectionTtl(ttl=timedelta(hours=1), refresh_ttl=False))
     control.advance(19)
     fetched = client.list_fetch(cache, "l")
     assert isinstance(fetched, CacheListFetch.Hit) and fetched.value_list_string == ["a", "b"]
@@ -312,7 +312,7 @@ def test_no_refresh_keeps_the_ttl_set_at_creation(client: CacheClient, control: 
 def test_from_cache_ttl_uses_the_clients_default(served: ThreadedEmulatorServer, control: Control, cache: str) -> None:
     credentials = sdk_credentials(control.bootstrap().raw_api_key, served.port)
     with CacheClient(Configurations.Laptop.v1(), credentials, timedelta(seconds=30)) as short:
-        short.set_add_element(cache, "s", "x", CollectionTtl.from_cache_ttl().with_no_refresh_ttl_on_updates())
+        short.set_add_element(cache, "s", "x", ttl=CollectionTtl.from_cache_ttl().with_no_refresh_ttl_on_updates())
         control.advance(29)
         assert isinstance(short.set_fetch(cache, "s"), CacheSetFetch.Hit)
         control.advance(1)
@@ -320,7 +320,7 @@ def test_from_cache_ttl_uses_the_clients_default(served: ThreadedEmulatorServer,
 
 
 def test_removals_leave_the_ttl_alone(client: CacheClient, control: Control, cache: str) -> None:
-    client.sorted_set_put_elements(cache, "z", {"a": 1.0, "b": 2.0}, CollectionTtl.of(timedelta(seconds=60)))
+    client.sorted_set_put_elements(cache, "z", {"a": 1.0, "b": 2.0}, ttl=CollectionTtl.of(timedelta(seconds=60)))
     control.advance(50)
     client.sorted_set_remove_element(cache, "z", "a")
     control.advance(10)

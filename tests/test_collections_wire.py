@@ -147,7 +147,9 @@ def test_list_fetch_slices_like_the_protocol_documents(scs: Scs) -> None:
 
 
 def test_list_retain_keeps_a_slice_and_applies_its_ttl(scs: Scs, control: Control) -> None:
-    retain = pb._ListRetainRequest(list_name=b"l", inclusive_start=4, exclusive_end=9, ttl_milliseconds=5_000)
+    retain = pb._ListRetainRequest(
+        list_name=b"l", inclusive_start=4, exclusive_end=9, ttl_milliseconds=5_000, refresh_ttl=True
+    )
     assert scs("ListRetain", retain).HasField("missing")
     fill(scs)
     assert scs("ListRetain", retain).found.list_length == 5

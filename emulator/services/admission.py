@@ -20,15 +20,22 @@ CACHE_HEADER = "cache"
 
 
 def admitted(
-    call: Call, keys: Sequence[bytes] = (), *, cache: str | None = None, topic: str | None = None
+    call: Call,
+    keys: Sequence[bytes] = (),
+    *,
+    cache: str | None = None,
+    topic: str | None = None,
+    action: str | None = None,
 ) -> tuple[str, Credential]:
     """The cache name the call acts on and the caller, once it may; raises the core's errors.
 
     ``cache`` defaults to the ``cache`` header; ``keys`` are the item keys (or collection
-    names) the call touches, every one of which must be allowed.
+    names) the call touches, every one of which must be allowed; ``action`` defaults to the
+    row's (a call that also reads other items, SortedSetUnionStore's sources, asks again for those).
     """
     name = call.header(CACHE_HEADER) if cache is None else cache
-    return name, admit(call.state, call.presented, call.action, name, call.now, keys=keys, topic=topic)
+    needed = call.action if action is None else action
+    return name, admit(call.state, call.presented, needed, name, call.now, keys=keys, topic=topic)
 
 
 def authenticated(call: Call) -> Credential:

@@ -20,6 +20,7 @@ from emulator.core.faults import Catalog
 from emulator.services import admin, admin_caches, cache_control, momento, scalars
 from emulator.services.admission import unimplemented
 from emulator.services.call import Call
+from emulator.services.collections import dictionaries, lists, sets, sorted_sets
 from emulator.services.status import STATUS_NAMES
 
 
@@ -157,6 +158,41 @@ SCALAR_RPCS = (
     _scs("ItemGetTtl", scalars.item_get_ttl),
     _scs("ItemGetType", scalars.item_get_type),
 )
+COLLECTION_RPCS = (
+    _scs("DictionaryGet", dictionaries.dictionary_get),
+    _scs("DictionaryFetch", dictionaries.dictionary_fetch),
+    _scs("DictionarySet", dictionaries.dictionary_set),
+    _scs("DictionaryIncrement", dictionaries.dictionary_increment),
+    _scs("DictionaryDelete", dictionaries.dictionary_delete),
+    _scs("DictionaryLength", dictionaries.dictionary_length),
+    _scs("SetFetch", sets.set_fetch),
+    _scs("SetSample", sets.set_sample),
+    _scs("SetUnion", sets.set_union),
+    _scs("SetDifference", sets.set_difference),
+    _scs("SetContains", sets.set_contains),
+    _scs("SetLength", sets.set_length),
+    _scs("SetPop", sets.set_pop),
+    _scs("ListPushFront", lists.list_push_front),
+    _scs("ListPushBack", lists.list_push_back),
+    _scs("ListPopFront", lists.list_pop_front),
+    _scs("ListPopBack", lists.list_pop_back),
+    _scs("ListErase", lists.list_erase),
+    _scs("ListRemove", lists.list_remove),
+    _scs("ListFetch", lists.list_fetch),
+    _scs("ListLength", lists.list_length),
+    _scs("ListConcatenateFront", lists.list_concatenate_front),
+    _scs("ListConcatenateBack", lists.list_concatenate_back),
+    _scs("ListRetain", lists.list_retain),
+    _scs("SortedSetPut", sorted_sets.sorted_set_put),
+    _scs("SortedSetFetch", sorted_sets.sorted_set_fetch),
+    _scs("SortedSetGetScore", sorted_sets.sorted_set_get_score),
+    _scs("SortedSetRemove", sorted_sets.sorted_set_remove),
+    _scs("SortedSetIncrement", sorted_sets.sorted_set_increment),
+    _scs("SortedSetGetRank", sorted_sets.sorted_set_get_rank),
+    _scs("SortedSetLength", sorted_sets.sorted_set_length),
+    _scs("SortedSetLengthByScore", sorted_sets.sorted_set_length_by_score),
+    _scs("SortedSetUnionStore", sorted_sets.sorted_set_union_store),
+)
 
 RPCS: tuple[Rpc, ...] = (
     Rpc(
@@ -201,7 +237,8 @@ RPCS: tuple[Rpc, ...] = (
     *CONTROL_RPCS,
     *_not_served(controlclient_pb2, "ScsControl", CONTROL_RPCS, Access.CONTROL_PLANE),
     *SCALAR_RPCS,
-    *_not_served(cacheclient_pb2, "Scs", SCALAR_RPCS, Access.DATA),
+    *COLLECTION_RPCS,
+    *_not_served(cacheclient_pb2, "Scs", SCALAR_RPCS + COLLECTION_RPCS, Access.DATA),
 )  # fmt: skip
 
 # What fault rules and journal queries may name: every Momento RPC, every gRPC status.
