@@ -14,6 +14,7 @@ from momento_wire_types import cacheclient_pb2_grpc, controlclient_pb2, controlc
 from momento_wire_types import common_pb2 as common
 
 from emulator import Control, Settings, ThreadedEmulatorServer, local_control
+from emulator._generated import admin_pb2, admin_pb2_grpc
 from tests.helpers import START, status_of
 
 MINUTE = {"ttl_milliseconds": 60_000, "refresh_ttl": True}
@@ -328,3 +329,25 @@ def test_a_wrong_type_is_a_failed_precondition(scs: Scs) -> None:
     code, details = scs.refused("ListLength", pb._ListLengthRequest(list_name=b"s"))
     assert code is grpc.StatusCode.FAILED_PRECONDITION
     assert details == "list_name: the item 's' is a set, not a list"
+
+
+# --- the admin API shows collections --------------------------------------------------------
+
+
+def test_admin_items_show_a_collections_type_length_size_ttl_and_entries(
+    scs: Scs, served: ThreadedEmulatorServer
+) -> None:
+    put_sorted(scs, b"z", {b"c": 3.0, b"a": 1.0, b"b": 2.0, b"d": 4.0})
+    items = [pb._DictionaryFieldValuePair(field=b"f", value=b"v")]
+    scs("DictionarySet", pb._DictionarySetRequest(dictionary_name=b"d", items=items, **MINUTE))
+    cache = dict(scs.metadata)["cache"]
+    with grpc.insecure_channel(served.target) as channel:
+        admin = admin_pb2_grpc.AdminStub(channel)
+        listed = {item.key: item for item in admin.ListItems(admin_pb2.ListItemsRequest(cache=cache)).items}
+        whole = admin.GetItem(admin_pb2.GetItemRequest(cache=cache, key=b"z"))
+    preview = listed[b"z"]
+    assert (preview.type, preview.length, preview.size, preview.remaining_ttl_ms) == ("sorted-set", 4, 4 * 9, 60_000)
+    assert [(entry.value, entry.score) for entry in preview.entries] == [(b"a", 1.0), (b"b", 2.0), (b"c", 3.0)]
+    assert [entry.value for entry in whole.entries] == [b"a", b"b", b"c", b"d"]
+    assert [(entry.field, entry.value) for entry in listed[b"d"].entries] == [(b"f", b"v")]
+    assert (listed[b"d"].type, listed[b"d"].length, listed[b"d"].size) == ("dictionary", 1, 2)

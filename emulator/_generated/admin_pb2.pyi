@@ -289,20 +289,34 @@ class ListItemsRequest(_message.Message):
     def __init__(self, cache: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
 
 class ItemInfo(_message.Message):
-    __slots__ = ("key", "type", "value", "size", "expires_at", "remaining_ttl_ms")
+    __slots__ = ("key", "type", "value", "size", "expires_at", "remaining_ttl_ms", "length", "entries")
     KEY_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     REMAINING_TTL_MS_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
     key: bytes
     type: str
     value: bytes
     size: int
     expires_at: str
     remaining_ttl_ms: int
-    def __init__(self, key: _Optional[bytes] = ..., type: _Optional[str] = ..., value: _Optional[bytes] = ..., size: _Optional[int] = ..., expires_at: _Optional[str] = ..., remaining_ttl_ms: _Optional[int] = ...) -> None: ...
+    length: int
+    entries: _containers.RepeatedCompositeFieldContainer[Entry]
+    def __init__(self, key: _Optional[bytes] = ..., type: _Optional[str] = ..., value: _Optional[bytes] = ..., size: _Optional[int] = ..., expires_at: _Optional[str] = ..., remaining_ttl_ms: _Optional[int] = ..., length: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[Entry, _Mapping]]] = ...) -> None: ...
+
+class Entry(_message.Message):
+    __slots__ = ("field", "value", "score")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    field: bytes
+    value: bytes
+    score: float
+    def __init__(self, field: _Optional[bytes] = ..., value: _Optional[bytes] = ..., score: _Optional[float] = ...) -> None: ...
 
 class ListItemsResponse(_message.Message):
     __slots__ = ("items",)

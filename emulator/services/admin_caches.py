@@ -5,7 +5,10 @@ from __future__ import annotations
 from emulator._generated import admin_pb2 as pb
 from emulator.core.caches import Item
 from emulator.core.clock import to_iso
+from emulator.core.collections import Dictionary, SortedSet, collection_of
 from emulator.services.call import Call
+
+PREVIEW_ENTRIES = 3  # a collection's entries in ListItems (our rule); GetItem gives them all
 
 
 def describe_caches(call: Call, request: pb.DescribeCachesRequest) -> pb.DescribeCachesResponse:
@@ -35,24 +38,36 @@ def list_items(call: Call, request: pb.ListItemsRequest) -> pb.ListItemsResponse
     if request.limit:
         listed = listed[: request.limit]
     now_ms = items.now_ms()
-    return pb.ListItemsResponse(items=[_info(key, item, now_ms) for key, item in listed])
+    return pb.ListItemsResponse(items=[_info(key, item, now_ms, PREVIEW_ENTRIES) for key, item in listed])
 
 
 def get_item(call: Call, request: pb.GetItemRequest) -> pb.ItemInfo:
     items = call.state.items
     item = items.peek(request.cache, request.key)
-    info = _info(request.key, item, items.now_ms())
+    info = _info(request.key, item, items.now_ms(), None)
     if isinstance(item.value, bytes):
         info.value = item.value
     return info
 
 
-def _info(key: bytes, item: Item, now_ms: int) -> pb.ItemInfo:
-    value = item.value
-    return pb.ItemInfo(
+def _info(key: bytes, item: Item, now_ms: int, entries: int | None) -> pb.ItemInfo:
+    """What an item is; a collection's first ``entries`` entries (None: all of them)."""
+    info = pb.ItemInfo(
         key=key,
         type=item.item_type.value,
-        size=len(value) if isinstance(value, bytes) else 0,
         expires_at=to_iso(item.expires_ms / 1000),
         remaining_ttl_ms=item.remaining_ms(now_ms),
     )
+    if isinstance(item.value, bytes):
+        info.size = len(item.value)
+        return info
+    value = collection_of(item.value)
+    info.size, info.length = value.nbytes, len(value)
+    head = value.head(len(value) if entries is None else entries)
+    if isinstance(value, Dictionary):
+        info.entries.extend(pb.Entry(field=field, value=stored) for field, stored in head)
+    elif isinstance(value, SortedSet):
+        info.entries.extend(pb.Entry(value=stored, score=score) for stored, score in head)
+    else:
+        info.entries.extend(pb.Entry(value=stored) for stored in head)
+    return info
