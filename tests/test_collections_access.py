@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -12,52 +11,31 @@ import grpc
 import pytest
 from momento import CacheClient, Configurations
 from momento.errors import MomentoErrorCode
-from momento.responses import CacheDictionaryFetch, CacheSetFetch, CreateCache
+from momento.responses import CacheDictionaryFetch, CacheSetFetch
 from momento.responses.mixins import ErrorResponseMixin
 from momento_wire_types import cacheclient_pb2 as pb
 from momento_wire_types import cacheclient_pb2_grpc, token_pb2_grpc
 from momento_wire_types import permissionmessages_pb2 as pm
 
-from emulator import Control, Settings, ThreadedEmulatorServer, local_control
-from tests.helpers import START, cache_grant, mint_disposable, sdk_credentials, status_of
+from emulator import ThreadedEmulatorServer
+from emulator.sdk import credential_provider
+from tests.helpers import cache_grant, mint_disposable, status_of
 
+pytest_plugins = ["tests.collection_fixtures"]  # served, client, cache
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[ThreadedEmulatorServer]:
-    with ThreadedEmulatorServer(Settings(start_time=START)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def control(served: ThreadedEmulatorServer) -> Control:
-    return local_control(served.emulator)
-
-
-@pytest.fixture(scope="module")
-def admin_client(served: ThreadedEmulatorServer, control: Control) -> Iterator[CacheClient]:
-    credentials = sdk_credentials(control.bootstrap().raw_api_key, served.port)
-    with CacheClient(Configurations.Laptop.v1(), credentials, HOUR) as opened:
-        yield opened
-
-
 @pytest.fixture
-def cache(admin_client: CacheClient) -> str:
-    name = f"c-{uuid.uuid4().hex[:12]}"
-    assert isinstance(admin_client.create_cache(name), CreateCache.Success)
-    return name
-
-
-@pytest.fixture
-def client_for(served: ThreadedEmulatorServer, control: Control) -> Iterator[Callable[..., CacheClient]]:
+def client_for(served: ThreadedEmulatorServer) -> Iterator[Callable[..., CacheClient]]:
     """``client_for(*grants)``: an SDK client holding a disposable token with exactly ``grants``."""
     with contextlib.ExitStack() as opened:
 
         def build(*grants: Any) -> CacheClient:
             with grpc.insecure_channel(served.target) as channel:
-                token = mint_disposable(token_pb2_grpc.TokenStub(channel), control.bootstrap().raw_api_key, *grants)
-            credentials = sdk_credentials(token.api_key, served.port)
+                token = mint_disposable(
+                    token_pb2_grpc.TokenStub(channel), served.control.bootstrap().raw_api_key, *grants
+                )
+            credentials = credential_provider(served, token.api_key)
             return opened.enter_context(CacheClient(Configurations.Laptop.v1(), credentials, HOUR))
 
         yield build
@@ -119,9 +97,9 @@ def test_write_only_may_make_plain_collection_writes(
 
 @pytest.mark.parametrize("method", sorted(STATE_RETURNING_WRITES))
 def test_write_only_is_refused_every_write_that_returns_state(
-    client_for: Callable[..., CacheClient], admin_client: CacheClient, cache: str, method: str
+    client_for: Callable[..., CacheClient], client: CacheClient, cache: str, method: str
 ) -> None:
-    admin_client.list_concatenate_back(cache, "l", ["kept"])
+    client.list_concatenate_back(cache, "l", ["kept"])
     writer = client_for(cache_grant(pm.CacheWriteOnly, cache))
     assert permission_error(STATE_RETURNING_WRITES[method](writer, cache))
     assert is_success(STATE_RETURNING_WRITES[method](client_for(cache_grant(pm.CacheReadWrite, cache)), cache))
@@ -148,9 +126,9 @@ def test_a_key_selector_applies_to_the_collections_name(client_for: Callable[...
 
 
 def test_a_key_prefix_selector_applies_to_the_collections_name(
-    client_for: Callable[..., CacheClient], admin_client: CacheClient, cache: str
+    client_for: Callable[..., CacheClient], client: CacheClient, cache: str
 ) -> None:
-    admin_client.set_add_element(cache, "user:1", "x")
+    client.set_add_element(cache, "user:1", "x")
     reader = client_for(cache_grant(pm.CacheReadOnly, cache, prefix=b"user:"))
     fetched = reader.set_fetch(cache, "user:1")
     assert isinstance(fetched, CacheSetFetch.Hit) and fetched.value_set_string == {"x"}
@@ -176,13 +154,13 @@ def union_store(served: ThreadedEmulatorServer, key: str, cache: str, *sources: 
 
 
 def test_union_store_needs_read_on_every_source_and_state_returning_write_on_its_destination(
-    served: ThreadedEmulatorServer, control: Control, admin_client: CacheClient, cache: str
+    served: ThreadedEmulatorServer, client: CacheClient, cache: str
 ) -> None:
-    admin_client.sorted_set_put_elements(cache, "src", {"a": 1.0})
-    admin_client.sorted_set_put_elements(cache, "other", {"b": 2.0})
+    client.sorted_set_put_elements(cache, "src", {"a": 1.0})
+    client.sorted_set_put_elements(cache, "other", {"b": 2.0})
     mint = token_pb2_grpc.TokenStub
     with grpc.insecure_channel(served.target) as channel:
-        root = control.bootstrap().raw_api_key
+        root = served.control.bootstrap().raw_api_key
         both = mint_disposable(
             mint(channel),
             root,

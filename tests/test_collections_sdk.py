@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -33,36 +32,11 @@ from momento.responses import (
 )
 from momento.responses.mixins import ErrorResponseMixin
 
-from emulator import Control, Settings, ThreadedEmulatorServer, local_control
-from tests.helpers import START, sdk_credentials
+from emulator import ThreadedEmulatorServer
+from emulator.sdk import credential_provider
 
+pytest_plugins = ["tests.collection_fixtures"]  # served, client, cache
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[ThreadedEmulatorServer]:
-    with ThreadedEmulatorServer(Settings(start_time=START)) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def control(served: ThreadedEmulatorServer) -> Control:
-    return local_control(served.emulator)
-
-
-@pytest.fixture(scope="module")
-def client(served: ThreadedEmulatorServer, control: Control) -> Iterator[CacheClient]:
-    credentials = sdk_credentials(control.bootstrap().raw_api_key, served.port)
-    with CacheClient(Configurations.Laptop.v1(), credentials, HOUR) as opened:
-        yield opened
-
-
-@pytest.fixture
-def cache(client: CacheClient) -> str:
-    """A fresh cache for each test: tests share one emulator (and its clock), never their items."""
-    name = f"c-{uuid.uuid4().hex[:12]}"
-    assert isinstance(client.create_cache(name), CreateCache.Success)
-    return name
 
 
 def error_code(response: object) -> MomentoErrorCode:
@@ -284,46 +258,49 @@ def test_a_missing_cache_is_not_found(client: CacheClient) -> None:
 # --- CollectionTtl on the emulator clock ----------------------------------------------------
 
 
-def test_collection_ttl_refreshes_on_every_write_by_default(client: CacheClient, control: Control, cache: str) -> None:
+def test_collection_ttl_refreshes_on_every_write_by_default(
+    client: CacheClient, served: ThreadedEmulatorServer, cache: str
+) -> None:
     ttl = CollectionTtl.of(timedelta(seconds=60))
     client.dictionary_set_field(cache, "d", "a", "1", ttl=ttl)
-    control.advance(40)
+    served.control.advance(40)
     client.dictionary_set_field(cache, "d", "b", "2", ttl=ttl)
-    control.advance(40)
+    served.control.advance(40)
     fetched = client.dictionary_fetch(cache, "d")
     assert isinstance(fetched, CacheDictionaryFetch.Hit)
     assert fetched.value_dictionary_string_string == {"a": "1", "b": "2"}
-    control.advance(20)
+    served.control.advance(20)
     assert isinstance(client.dictionary_fetch(cache, "d"), CacheDictionaryFetch.Miss)
 
 
-def test_no_refresh_keeps_the_ttl_set_at_creation(client: CacheClient, control: Control, cache: str) -> None:
+def test_no_refresh_keeps_the_ttl_set_at_creation(
+    client: CacheClient, served: ThreadedEmulatorServer, cache: str
+) -> None:
     ttl = CollectionTtl(ttl=timedelta(seconds=60), refresh_ttl=False)
     client.list_push_back(cache, "l", "a", ttl=ttl)
-    control.advance(40)
+    served.control.advance(40)
     client.list_push_back(cache, "l", "b", ttl=CollectionTtl(ttl=timedelta(hours=1), refresh_ttl=False))
-    control.advance(19)
+    served.control.advance(19)
     fetched = client.list_fetch(cache, "l")
     assert isinstance(fetched, CacheListFetch.Hit) and fetched.value_list_string == ["a", "b"]
-    control.advance(1)
+    served.control.advance(1)
     assert isinstance(client.list_fetch(cache, "l"), CacheListFetch.Miss)
 
 
-def test_from_cache_ttl_uses_the_clients_default(served: ThreadedEmulatorServer, control: Control, cache: str) -> None:
-    credentials = sdk_credentials(control.bootstrap().raw_api_key, served.port)
-    with CacheClient(Configurations.Laptop.v1(), credentials, timedelta(seconds=30)) as short:
+def test_from_cache_ttl_uses_the_clients_default(served: ThreadedEmulatorServer, cache: str) -> None:
+    with CacheClient(Configurations.Laptop.v1(), credential_provider(served), timedelta(seconds=30)) as short:
         short.set_add_element(cache, "s", "x", ttl=CollectionTtl.from_cache_ttl().with_no_refresh_ttl_on_updates())
-        control.advance(29)
+        served.control.advance(29)
         assert isinstance(short.set_fetch(cache, "s"), CacheSetFetch.Hit)
-        control.advance(1)
+        served.control.advance(1)
         assert isinstance(short.set_fetch(cache, "s"), CacheSetFetch.Miss)
 
 
-def test_removals_leave_the_ttl_alone(client: CacheClient, control: Control, cache: str) -> None:
+def test_removals_leave_the_ttl_alone(client: CacheClient, served: ThreadedEmulatorServer, cache: str) -> None:
     client.sorted_set_put_elements(cache, "z", {"a": 1.0, "b": 2.0}, ttl=CollectionTtl.of(timedelta(seconds=60)))
-    control.advance(50)
+    served.control.advance(50)
     client.sorted_set_remove_element(cache, "z", "a")
-    control.advance(10)
+    served.control.advance(10)
     assert isinstance(client.sorted_set_fetch_by_rank(cache, "z"), CacheSortedSetFetch.Miss)
 
 
@@ -331,9 +308,8 @@ def test_removals_leave_the_ttl_alone(client: CacheClient, control: Control, cac
 
 
 @pytest.mark.asyncio
-async def test_the_async_client_reaches_every_collection_type(served: ThreadedEmulatorServer, control: Control) -> None:
-    credentials = sdk_credentials(control.bootstrap().raw_api_key, served.port)
-    async with CacheClientAsync(Configurations.Laptop.v1(), credentials, HOUR) as client:
+async def test_the_async_client_reaches_every_collection_type(served: ThreadedEmulatorServer) -> None:
+    async with CacheClientAsync(Configurations.Laptop.v1(), credential_provider(served), HOUR) as client:
         cache = f"c-{uuid.uuid4().hex[:12]}"
         assert isinstance(await client.create_cache(cache), CreateCache.Success)
         await client.dictionary_set_fields(cache, "d", {"f": "v"})

@@ -351,3 +351,17 @@ def test_admin_items_show_a_collections_type_length_size_ttl_and_entries(
     assert [entry.value for entry in whole.entries] == [b"a", b"b", b"c", b"d"]
     assert [(entry.field, entry.value) for entry in listed[b"d"].entries] == [(b"f", b"v")]
     assert (listed[b"d"].type, listed[b"d"].length, listed[b"d"].size) == ("dictionary", 1, 2)
+
+
+# --- faults and the journal name collection RPCs --------------------------------------------
+
+
+def test_faults_and_the_journal_cover_collection_rpcs_by_name(scs: Scs, control: Control) -> None:
+    push = pb._ListPushBackRequest(list_name=b"orders", value=b"order-42", **MINUTE)
+    control.add_fault("ListPushBack", "UNAVAILABLE", count=1)
+    assert scs.refused("ListPushBack", push)[0] is grpc.StatusCode.UNAVAILABLE
+    assert scs("ListPushBack", push).list_length == 1
+    refused, pushed = control.journal(method="ListPushBack")[-2:]
+    assert (refused["code"], pushed["code"]) == ("UNAVAILABLE", "OK")
+    assert pushed["request"]["list_name"] == "[6 bytes] orders"
+    assert pushed["request"]["value"] == "[8 bytes] order-42"
