@@ -16,15 +16,6 @@ const CACHE = 'collections';
 let emu;
 let client;
 
-const cacheClient = key =>
-  new sdk.CacheClient({
-    configuration: sdk.Configurations.Laptop.v1(
-      new sdk.DefaultMomentoLoggerFactory(sdk.DefaultMomentoLoggerLevel.WARN)
-    ),
-    credentialProvider: emu.credentials(key),
-    defaultTtlSeconds: 3600,
-  });
-
 /** Asserts resp is an instance of cls (a response namespace's Hit, Success, ...); returns it. */
 function expectA(resp, cls, what) {
   if (!(resp instanceof cls)) {
@@ -36,12 +27,11 @@ function expectA(resp, cls, what) {
 
 before(async () => {
   emu = await startEmulator();
-  client = cacheClient(emu.info.api_key);
+  client = emu.cacheClient();
   expectA(await client.createCache(CACHE), sdk.CreateCache.Success, 'createCache');
 });
 
 after(async () => {
-  client?.close();
   await emu?.stop();
 });
 
@@ -141,27 +131,23 @@ test('WriteOnly: plain collection writes pass, writes that return state are refu
   const minted = await emu.authClient().generateDisposableToken(
     sdk.DisposableTokenScopes.cacheWriteOnly(CACHE), ExpiresIn.minutes(5)
   );
-  const writer = cacheClient(minted.authToken);
-  try {
-    expectA(await writer.setAddElement(CACHE, 'w-s', 'a'), sdk.CacheSetAddElement.Success, 'setAddElement');
-    expectA(await writer.sortedSetPutElement(CACHE, 'w-z', 'a', 1), sdk.CacheSortedSetPutElement.Success, 'put');
-    expectA(await writer.dictionarySetField(CACHE, 'w-d', 'f', 'v'), sdk.CacheDictionarySetField.Success, 'setField');
-    const refused = [
-      ['setPop', () => writer.setPop(CACHE, 'w-s', 1)],
-      ['sortedSetUnionStore', () => writer.sortedSetUnionStore(CACHE, 'w-u', [{sortedSetName: 'w-z', weight: 1}])],
-      ['sortedSetIncrementScore', () => writer.sortedSetIncrementScore(CACHE, 'w-z', 'a', 1)],
-      ['dictionaryIncrement', () => writer.dictionaryIncrement(CACHE, 'w-d', 'n', 1)],
-      ['listPushBack', () => writer.listPushBack(CACHE, 'w-l', 'x')],
-      ['listConcatenateFront', () => writer.listConcatenateFront(CACHE, 'w-l', ['x'])],
-      ['listPopFront', () => writer.listPopFront(CACHE, 'w-l')],
-      ['setFetch (a read)', () => writer.setFetch(CACHE, 'w-s')],
-    ];
-    for (const [what, call] of refused) {
-      const resp = assertError(await call(), MomentoErrorCode.PERMISSION_ERROR, what);
-      assert.match(resp.message(), /Insufficient permissions/, what);
-    }
-  } finally {
-    writer.close();
+  const writer = emu.cacheClient(minted.authToken);
+  expectA(await writer.setAddElement(CACHE, 'w-s', 'a'), sdk.CacheSetAddElement.Success, 'setAddElement');
+  expectA(await writer.sortedSetPutElement(CACHE, 'w-z', 'a', 1), sdk.CacheSortedSetPutElement.Success, 'put');
+  expectA(await writer.dictionarySetField(CACHE, 'w-d', 'f', 'v'), sdk.CacheDictionarySetField.Success, 'setField');
+  const refused = [
+    ['setPop', () => writer.setPop(CACHE, 'w-s', 1)],
+    ['sortedSetUnionStore', () => writer.sortedSetUnionStore(CACHE, 'w-u', [{sortedSetName: 'w-z', weight: 1}])],
+    ['sortedSetIncrementScore', () => writer.sortedSetIncrementScore(CACHE, 'w-z', 'a', 1)],
+    ['dictionaryIncrement', () => writer.dictionaryIncrement(CACHE, 'w-d', 'n', 1)],
+    ['listPushBack', () => writer.listPushBack(CACHE, 'w-l', 'x')],
+    ['listConcatenateFront', () => writer.listConcatenateFront(CACHE, 'w-l', ['x'])],
+    ['listPopFront', () => writer.listPopFront(CACHE, 'w-l')],
+    ['setFetch (a read)', () => writer.setFetch(CACHE, 'w-s')],
+  ];
+  for (const [what, call] of refused) {
+    const resp = assertError(await call(), MomentoErrorCode.PERMISSION_ERROR, what);
+    assert.match(resp.message(), /Insufficient permissions/, what);
   }
   // The refused calls changed nothing.
   assert.equal((await client.setLength(CACHE, 'w-s')).length(), 1);
