@@ -29,8 +29,9 @@ PATHS = {
     "RefreshApiToken": "/auth.Auth/RefreshApiToken",
     "Get": "/cache_client.Scs/Get",
     "Set": "/cache_client.Scs/Set",
+    "DictionarySet": "/cache_client.Scs/DictionarySet",
 }
-DATA_RPCS = ("Get", "Set")
+DATA_RPCS = ("Get", "Set", "DictionarySet")
 CREATE_CACHE = "/control_client.ScsControl/CreateCache"
 BENCH_CACHE = "bench"
 BENCH_KEY = b"bench-key"
@@ -125,9 +126,16 @@ async def refresh_caller(generate: Call, refresh: Call, session_token: str, tall
 
 
 def data_request(rpc: str) -> bytes:
-    """The Get or Set request every caller sends: the same 1 KiB item, which Get then hits."""
+    """The request every caller sends: Get and Set the same 1 KiB item (which Get then hits), DictionarySet
+    the same 1 KiB field of one dictionary, refreshing its TTL."""
     if rpc == "Get":
         return cacheclient_pb2._GetRequest(cache_key=BENCH_KEY).SerializeToString()
+    if rpc == "DictionarySet":
+        field = cacheclient_pb2._DictionaryFieldValuePair(field=b"field", value=BENCH_VALUE)
+        dictionary = cacheclient_pb2._DictionarySetRequest(
+            dictionary_name=BENCH_KEY + b"-dictionary", items=[field], ttl_milliseconds=600_000, refresh_ttl=True
+        )
+        return dictionary.SerializeToString()
     request = cacheclient_pb2._SetRequest(cache_key=BENCH_KEY, cache_body=BENCH_VALUE, ttl_milliseconds=600_000)
     return request.SerializeToString()
 

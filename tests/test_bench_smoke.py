@@ -25,7 +25,7 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
     assert {"tests", "one_test_s", "generated_tests_s", "ratio"} <= set(results["plugin"])
     assert results["meta"]["smoke"] is True
     rows = {(row["server"], row["rpc"]) for row in results["rpc"]}
-    for rpc in ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken", "Get", "Set"):
+    for rpc in ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken", "Get", "Set", "DictionarySet"):
         assert ("emulator", rpc) in rows
     assert ("bare grpc.aio echo", "Echo") in rows
     for row in results["rpc"]:
