@@ -89,6 +89,7 @@ class Cache:
         """Give the stored ``item`` a new expiry."""
         item.expires_ms = expires_ms
         heapq.heappush(self._heap, (expires_ms, key))
+        self._compact()  # a collection refreshed on every write retimes often
 
     def remove(self, key: bytes) -> bool:
         return self._items.pop(key, None) is not None
@@ -111,8 +112,12 @@ class Cache:
             item = items.get(key)
             if item is not None and item.expires_ms <= now_ms:
                 del items[key]
-        if len(heap) > 2 * len(items) + _HEAP_SLACK:  # overwrites left stale entries behind
-            self._heap = [(item.expires_ms, key) for key, item in items.items()]
+        self._compact()
+
+    def _compact(self) -> None:
+        """Rebuild the heap once overwrites and retimes have left it mostly stale entries."""
+        if len(self._heap) > 2 * len(self._items) + _HEAP_SLACK:
+            self._heap = [(item.expires_ms, key) for key, item in self._items.items()]
             heapq.heapify(self._heap)
 
 

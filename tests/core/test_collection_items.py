@@ -371,3 +371,10 @@ def test_a_bad_collection_in_a_document_is_named(item: dict[str, object], messag
     document = {**emulator.export(), "caches": [{"name": "c", "items": [item]}]}
     with pytest.raises(InvalidArgument, match=rf"^caches\[0\]\.items\[0\]: {message}"):
         emulator.load(document)
+
+
+def test_refreshing_writes_leave_no_growing_trail_of_expiries(state: State) -> None:
+    for _ in range(5_000):
+        state.clock.advance(0.001)
+        state.collections.dictionary_set("c", b"d", [(b"f", b"v")], MINUTE)
+    assert len(state.caches.cache("c")._heap) <= 2 + 64
