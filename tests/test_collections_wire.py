@@ -362,6 +362,6 @@ def test_faults_and_the_journal_cover_collection_rpcs_by_name(scs: Scs, control:
     assert scs.refused("ListPushBack", push)[0] is grpc.StatusCode.UNAVAILABLE
     assert scs("ListPushBack", push).list_length == 1
     refused, pushed = control.journal(method="ListPushBack")[-2:]
-    assert (refused["code"], pushed["code"]) == ("UNAVAILABLE", "OK")
-    assert pushed["request"]["list_name"] == "[6 bytes] orders"
-    assert pushed["request"]["value"] == "[8 bytes] order-42"
+    assert (refused.code, pushed.code) == ("UNAVAILABLE", "OK")
+    assert pushed.request["list_name"] == "[6 bytes] orders"
+    assert pushed.request["value"] == "[8 bytes] order-42"
