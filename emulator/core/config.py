@@ -16,6 +16,10 @@ DEFAULT_JOURNAL_SIZE = 10_000
 DEFAULT_MAX_ITEM_BYTES = 1024 * 1024
 DEFAULT_MAX_ITEM_TTL = 86400
 DEFAULT_MAX_CACHES = 100
+DEFAULT_TOPIC_HISTORY = 100  # our rule: messages each topic keeps for subscribers that resume
+DEFAULT_MAX_SUBSCRIPTIONS = 100  # our rule: open subscriptions per cache
+DEFAULT_HEARTBEAT_SECONDS = 5.0  # our rule: wall-clock seconds of silence before a subscription's heartbeat
+MAX_HEARTBEAT_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,18 @@ class Settings:
     max_item_bytes: int = DEFAULT_MAX_ITEM_BYTES  # key plus value of one item
     max_item_ttl: int = DEFAULT_MAX_ITEM_TTL  # seconds
     max_caches: int = DEFAULT_MAX_CACHES
+    topic_history: int = DEFAULT_TOPIC_HISTORY
+    max_subscriptions_per_cache: int = DEFAULT_MAX_SUBSCRIPTIONS
+    heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS
 
     def __post_init__(self) -> None:
         for name, (least, most) in _RANGES.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
                 raise InvalidArgument(f"{name}: {value!r} is not a whole number from {least} to {most}")
+        beat = self.heartbeat_seconds
+        if isinstance(beat, bool) or not isinstance(beat, int | float) or not 0.001 <= beat <= MAX_HEARTBEAT_SECONDS:
+            raise InvalidArgument(f"heartbeat_seconds: {beat!r} is not a number of seconds from 0.001 to 3600")
         start = self.start_time
         if start is not None and (isinstance(start, bool) or not isinstance(start, int | float)):
             raise InvalidArgument(f"start_time: {start!r} is not epoch seconds (a number) or None")
@@ -64,6 +74,8 @@ _RANGES = {
     "max_item_bytes": (1, 1024 * 1024),
     "max_item_ttl": (1, 2**32 - 1),
     "max_caches": (1, 1_000_000),
+    "topic_history": (0, 1_000_000),
+    "max_subscriptions_per_cache": (1, 1_000_000),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from emulator.core.clock import ClockMode, wall_time
 from emulator.core.config import Settings
+from emulator.core.errors import Unavailable
 from emulator.core.faults import Catalog
 from emulator.core.snapshot import export_state, import_state
 from emulator.core.state import State
@@ -38,7 +39,8 @@ class Emulator:
         )
         settings = replace(self.initial_settings, **{k: v for k, v in given.items() if v is not None})
         state = State(settings).bootstrap()  # built first: refused settings change nothing
-        self.settings, self.state = settings, state
+        self.settings, self.state, old = settings, state, self.state
+        old.topics.end_all(Unavailable("subscription: the emulator was reset; subscribe again"))
         return state
 
     def export(self) -> dict[str, Any]:
@@ -48,10 +50,13 @@ class Emulator:
         """Replace the state with an exported one; on a bad document nothing changes.
 
         Its fault rules may name only the methods and status names of ``catalog`` (the service
-        layer's; without one, a document with fault rules is refused).
+        layer's; without one, a document with fault rules is refused). Open subscriptions end:
+        topics are not part of a state document.
         """
-        self.state = import_state(document, self.settings, catalog or Catalog())
-        return self.state
+        state = import_state(document, self.settings, catalog or Catalog())
+        self.state, old = state, self.state
+        old.topics.end_all(Unavailable("subscription: the emulator's state was replaced by an import; subscribe again"))
+        return state
 
 
 def _pinned(settings: Settings) -> Settings:

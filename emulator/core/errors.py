@@ -9,8 +9,9 @@ The hierarchy::
     ├── NotFound                  a cache, or something an admin call named, does not exist
     ├── AlreadyExists             a cache of that name exists already
     ├── FailedPrecondition        the item is not in a state the operation needs (Increment on text)
-    ├── LimitExceeded             a configured limit (item size, TTL, caches); carries the limit's name
-    └── Unimplemented             an RPC the emulator does not serve
+    ├── LimitExceeded             a configured limit (item size, TTL, caches, subscriptions); carries its name
+    ├── Unimplemented             an RPC the emulator does not serve
+    └── Unavailable               try again: e.g. a subscription whose state a reset or import replaced
 
 The service layer maps each kind to one gRPC status in a single table
 (``emulator/services/status.py``); nothing in the core knows about gRPC.
@@ -65,3 +66,7 @@ class LimitExceeded(EmulatorError):
 
 class Unimplemented(EmulatorError):
     """An RPC the emulator does not serve; the message names it."""
+
+
+class Unavailable(EmulatorError):
+    """The call could not go on, but the same call made again may work."""

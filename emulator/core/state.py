@@ -1,8 +1,8 @@
 """All of an emulator's mutable state, and the Auth rules that act on it.
 
 One :class:`State` owns the clock, the signing secret, every issued credential, the caches
-and their items, the fault rules and the journal. Reset builds a new one. Every RPC's method reads the clock once,
-and expiry is checked lazily when a credential is used; expired records are pruned on
+and their items, the topics, the fault rules and the journal. Reset builds a new one. Every
+RPC's method reads the clock once, and expiry is checked lazily when a credential is used; expired records are pruned on
 later writes, after a grace period during which they stay listable.
 """
 
@@ -25,6 +25,7 @@ from emulator.core.items import Items
 from emulator.core.journal import Journal
 from emulator.core.keys import Entropy, KeyCodec, bound_signature, unwrap, wrap
 from emulator.core.permissions import SUPER_USER, Permissions, validate
+from emulator.core.topics import Topics
 
 KEY_ID_LENGTH = 16  # hex digits
 MAX_TOKEN_ID_LENGTH = 64  # our rule
@@ -55,6 +56,7 @@ class State:
         self.caches = Caches(settings)
         self.items = Items(self.caches, self.clock)
         self.collections = CollectionItems(self.items, self.caches, self._entropy.generator("collections"))
+        self.topics = Topics(settings.topic_history, settings.max_subscriptions_per_cache)
         self._credentials: dict[str, Credential] = {}
         self._expiries: list[tuple[int, str]] = []  # heap of (valid_until, key_id)
         self._static: dict[str, str] = {}  # user-supplied key value -> key id

@@ -16,6 +16,7 @@ STATUS_TABLE: tuple[tuple[type[errors.EmulatorError], grpc.StatusCode], ...] = (
     (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.LimitExceeded, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.Unimplemented, grpc.StatusCode.UNIMPLEMENTED),
+    (errors.Unavailable, grpc.StatusCode.UNAVAILABLE),
 )
 
 
