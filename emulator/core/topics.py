@@ -176,11 +176,15 @@ class Topics:
 
     def drop_cache(self, cache: str, reason: EmulatorError) -> None:
         """Forget the topics of ``cache`` and end their subscriptions with ``reason``."""
-        self._end(lambda key: key[0] == cache, reason)
+        self._end(lambda key: key[0] == cache, reason, forget=True)
 
     def end_all(self, reason: EmulatorError) -> None:
         """Forget every topic and end every subscription with ``reason`` (reset, import)."""
-        self._end(lambda key: True, reason)
+        self._end(lambda key: True, reason, forget=True)
+
+    def end_subscriptions(self, reason: EmulatorError) -> None:
+        """End every subscription with ``reason`` but keep the topics (a server stopping)."""
+        self._end(lambda key: True, reason, forget=False)
 
     # --- internals --------------------------------------------------------------------------
 
@@ -206,11 +210,11 @@ class Topics:
             else:
                 self._per_cache.pop(subscription.cache, None)
 
-    def _end(self, selected: Callable[[tuple[str, str]], bool], reason: EmulatorError) -> None:
+    def _end(self, selected: Callable[[tuple[str, str]], bool], reason: EmulatorError, *, forget: bool) -> None:
         with self._lock:
             ended: list[Subscription] = []
             for key in [k for k in self._topics if selected(k)]:
-                ended.extend(self._topics.pop(key).subscriptions)
+                ended.extend(self._topics.pop(key).subscriptions if forget else self._topics[key].subscriptions)
             for subscription in ended:
                 subscription.ended = reason
         for subscription in ended:

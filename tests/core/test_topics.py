@@ -163,6 +163,15 @@ def test_dropping_a_cache_ends_its_subscriptions_and_forgets_its_topics(topics: 
     assert topics.publish("c", "t", "again").sequence == 1  # a new incarnation, numbered afresh
 
 
+def test_ending_subscriptions_keeps_the_topics(topics: Topics) -> None:
+    subscription = topics.subscribe("c", "t")
+    publish(topics, 2)
+    reason = Unavailable("stopping")
+    topics.end_subscriptions(reason)
+    assert subscription.ended is reason and topics.subscription_count() == 0
+    assert topics.summary()[0].last_sequence == 2
+
+
 def test_a_topic_recreated_gets_a_new_page(topics: Topics) -> None:
     before = topics.publish("c", "t", "x").page
     topics.drop_cache("c", NotFound("gone"))
