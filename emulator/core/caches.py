@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -124,10 +124,11 @@ class Cache:
 class Caches:
     """The account's caches, by name; thread-safe through :attr:`lock`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, on_delete: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self.lock = threading.RLock()
         self._caches: dict[str, Cache] = {}
+        self._on_delete = on_delete  # told, outside the lock, of each deleted cache (its topics go too)
 
     def create(self, name: str) -> Cache:
         check_cache_name(name)
@@ -148,6 +149,8 @@ class Caches:
         with self.lock:
             if self._caches.pop(name, None) is None:
                 raise _missing(name)
+        if self._on_delete is not None:
+            self._on_delete(name)
 
     def flush(self, name: str) -> None:
         with self.lock:

@@ -53,10 +53,10 @@ class State:
         self.codec = KeyCodec(secret or self._entropy.secret(), settings.endpoint)
         self.faults = Faults()
         self.journal = Journal(settings.journal_size)
-        self.caches = Caches(settings)
+        self.topics = Topics(settings.topic_history, settings.max_subscriptions_per_cache)
+        self.caches = Caches(settings, on_delete=self._drop_topics)
         self.items = Items(self.caches, self.clock)
         self.collections = CollectionItems(self.items, self.caches, self._entropy.generator("collections"))
-        self.topics = Topics(settings.topic_history, settings.max_subscriptions_per_cache)
         self._credentials: dict[str, Credential] = {}
         self._expiries: list[tuple[int, str]] = []  # heap of (valid_until, key_id)
         self._static: dict[str, str] = {}  # user-supplied key value -> key id
@@ -288,6 +288,10 @@ class State:
             return self.codec.encode_global(self.find(key))
 
     # --- internals --------------------------------------------------------------------------
+
+    def _drop_topics(self, cache: str) -> None:
+        """A deleted cache takes its topics with it; their subscribers hear NOT_FOUND."""
+        self.topics.drop_cache(cache, NotFound(f"cache_name: cache {cache!r} was deleted"))
 
     def _new(
         self,

@@ -215,6 +215,16 @@ def test_an_import_ends_open_subscriptions_and_topics_are_not_exported() -> None
     assert emulator.state.topics.summary() == []
 
 
+def test_deleting_a_cache_ends_its_subscriptions_with_not_found_and_forgets_its_topics() -> None:
+    state = Emulator(Settings(start_time=1893456000.0)).state
+    state.caches.create("c")
+    subscription = state.topics.subscribe("c", "t")
+    state.topics.publish("c", "t", "x")
+    state.caches.delete("c")
+    assert isinstance(subscription.ended, NotFound) and "'c' was deleted" in subscription.ended.message
+    assert state.topics.summary() == [] and state.topics.subscription_count() == 0
+
+
 def test_settings_carry_the_topic_limits() -> None:
     state = Emulator(Settings(topic_history=7, max_subscriptions_per_cache=1)).state
     assert (state.topics.history, state.topics.max_subscriptions) == (7, 1)
