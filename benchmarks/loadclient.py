@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from momento_wire_types import auth_pb2, cacheclient_pb2, controlclient_pb2, token_pb2
+from momento_wire_types import auth_pb2, cacheclient_pb2, cachepubsub_pb2, controlclient_pb2, token_pb2
 from momento_wire_types import permissionmessages_pb2 as pm
 
 ECHO_PATH = "/bench.Echo/Echo"
@@ -30,8 +30,9 @@ PATHS = {
     "Get": "/cache_client.Scs/Get",
     "Set": "/cache_client.Scs/Set",
     "DictionarySet": "/cache_client.Scs/DictionarySet",
+    "Publish": "/cache_client.pubsub.Pubsub/Publish",
 }
-DATA_RPCS = ("Get", "Set", "DictionarySet")
+DATA_RPCS = ("Get", "Set", "DictionarySet", "Publish")
 CREATE_CACHE = "/control_client.ScsControl/CreateCache"
 BENCH_CACHE = "bench"
 BENCH_KEY = b"bench-key"
@@ -127,7 +128,10 @@ async def refresh_caller(generate: Call, refresh: Call, session_token: str, tall
 
 def data_request(rpc: str) -> bytes:
     """The request every caller sends: Get and Set the same 1 KiB item (which Get then hits), DictionarySet
-    the same 1 KiB field of one dictionary, refreshing its TTL."""
+    the same 1 KiB field of one dictionary, refreshing its TTL, Publish the same 1 KiB message."""
+    if rpc == "Publish":
+        value = cachepubsub_pb2._TopicValue(binary=BENCH_VALUE)
+        return cachepubsub_pb2._PublishRequest(cache_name=BENCH_CACHE, topic="bench", value=value).SerializeToString()
     if rpc == "Get":
         return cacheclient_pb2._GetRequest(cache_key=BENCH_KEY).SerializeToString()
     if rpc == "DictionarySet":

@@ -17,7 +17,7 @@ from grpc_health.v1 import health, health_pb2
 
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
-from emulator.core.errors import InvalidArgument
+from emulator.core.errors import InvalidArgument, Unavailable
 from emulator.reachable import Bootstraps
 from emulator.services.bundled import add_health_and_reflection
 from emulator.services.registry import CATALOG, SERVICE_NAMES, services
@@ -213,6 +213,8 @@ class EmulatorServer(Bootstraps):
             await self._health.enter_graceful_shutdown()
         if self._dispatcher is not None:
             self._dispatcher.cut_delays_short()  # in-flight calls held by a delay fault answer now
+        if self.emulator is not None:  # open subscriptions would hold the stop for its whole grace period
+            self.emulator.state.topics.end_subscriptions(Unavailable("server: the emulator is stopping"))
         await server.stop(grace)
         web, upstream, self._web, self._upstream = self._web, self._upstream, None, None
         if web is not None:

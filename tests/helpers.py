@@ -52,17 +52,21 @@ def cache_grant(
     return PT(cache_permissions=grant)
 
 
-def topic_grant(role: int = pm.TopicReadWrite, cache: str | None = None, topic: str | None = None) -> Any:
-    """One topic permission: every cache unless ``cache``; every topic unless ``topic``."""
+def topic_grant(
+    role: int = pm.TopicReadWrite, cache: str | None = None, topic: str | None = None, *, prefix: str | None = None
+) -> Any:
+    """One topic permission: every cache unless ``cache``; every topic unless ``topic`` or ``prefix``."""
     grant = PT.TopicPermissions(role=role)
     if cache is None:
         grant.all_caches.SetInParent()
     else:
         grant.cache_selector.cache_name = cache
-    if topic is None:
-        grant.all_topics.SetInParent()
-    else:
+    if topic is not None:
         grant.topic_selector.topic_name = topic
+    elif prefix is not None:
+        grant.topic_selector.topic_name_prefix = prefix
+    else:
+        grant.all_topics.SetInParent()
     return PT(topic_permissions=grant)
 
 

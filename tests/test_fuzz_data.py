@@ -24,6 +24,8 @@ DATA_RPCS = {rpc.path: rpc for rpc in RPCS if rpc.access in (Access.DATA, Access
 # RPCs the emulator serves; the others answer UNIMPLEMENTED to anyone authenticated.
 SERVED = sorted(path for path, rpc in DATA_RPCS.items() if not rpc.handler.__qualname__.startswith("unimplemented."))
 FEW = settings(BOUNDED, max_examples=25)
+# Streams that never end by themselves: one message (a subscription's first heartbeat) shows it serves.
+ENDLESS = {"/cache_client.pubsub.Pubsub/Subscribe"}
 CACHES = ["c", "", "missing", "x" * 300, "with space", "%41"]
 
 
@@ -42,11 +44,13 @@ class DataFuzz:
 
         explicit = Permissions(grants=(Grant(Role.CACHE_READ_WRITE, Selector("c")),))
         scoped = Permissions(grants=(Grant(Role.CACHE_READ_ONLY, Selector("c"), Selector(b"k", prefix=True)),))
+        topical = Permissions(grants=(Grant(Role.TOPIC_PUBLISH_SUBSCRIBE, Selector("c"), Selector("t", prefix=True)),))
         self.credentials = {
             "super_user": bootstrap.raw_api_key,
             "session_b64": bootstrap.session_token,
             "explicit": state.generate_api_key(bootstrap.raw_session_token, explicit, 3600).api_key,
             "disposable": state.generate_disposable_token(bootstrap.raw_api_key, scoped, 60).api_key,
+            "topics": state.generate_disposable_token(bootstrap.raw_api_key, topical, 60).api_key,
             "forged": bootstrap.raw_api_key[:-2] + "AA",
             "none": "",
         }
@@ -56,7 +60,11 @@ class DataFuzz:
         if self.credentials[credential]:
             metadata.append(("authorization", self.credentials[credential]))
         try:
-            if DATA_RPCS[path].streaming is Streaming.SERVER:
+            if path in ENDLESS:
+                stream = self.channel.unary_stream(path)(body, timeout=10, metadata=metadata)
+                next(stream)
+                stream.cancel()
+            elif DATA_RPCS[path].streaming is Streaming.SERVER:
                 list(self.channel.unary_stream(path)(body, timeout=10, metadata=metadata))
             else:
                 self.channel.unary_unary(path)(body, timeout=10, metadata=metadata)
@@ -76,7 +84,7 @@ def fuzz(fuzz_server: ThreadedEmulatorServer) -> Iterator[DataFuzz]:  # noqa: F8
 
 
 texts = st.one_of(st.text(max_size=20), st.sampled_from(["", "c", "missing", "x" * 300]))
-credentials = st.sampled_from(["super_user", "session_b64", "explicit", "disposable", "forged", "none"])
+credentials = st.sampled_from(["super_user", "session_b64", "explicit", "disposable", "topics", "forged", "none"])
 
 
 @pytest.mark.parametrize("path", SERVED)

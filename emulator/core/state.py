@@ -53,8 +53,8 @@ class State:
         self.codec = KeyCodec(secret or self._entropy.secret(), settings.endpoint)
         self.faults = Faults()
         self.journal = Journal(settings.journal_size)
-        self.topics = Topics(settings.topic_history, settings.max_subscriptions_per_cache)
         self.caches = Caches(settings, on_delete=self._drop_topics)
+        self.topics = Topics(self.caches, settings.topic_history, settings.max_subscriptions_per_cache)
         self.items = Items(self.caches, self.clock)
         self.collections = CollectionItems(self.items, self.caches, self._entropy.generator("collections"))
         self._credentials: dict[str, Credential] = {}

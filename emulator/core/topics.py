@@ -1,9 +1,10 @@
 """Topics: per-(cache, topic) numbered messages, and the subscriptions that read them.
 
-A topic needs no creation: it exists from its first publish or subscribe, inside a cache whose
-existence the caller has already checked. Each topic numbers its messages from 1 and keeps the
-newest ``history`` of them, so that a subscriber resuming at a sequence number can be replayed
-what it missed. The rules below are **(our rule)**; Momento documents only their outline:
+A topic needs no creation: it exists from its first publish or subscribe, inside an existing
+cache (a missing one is ``NotFound``; deleting a cache forgets its topics). Each topic numbers
+its messages from 1 and keeps the newest ``history`` of them, so that a subscriber resuming at
+a sequence number can be replayed what it missed. The rules below are **(our rule)**; Momento
+documents only their outline:
 
 * ``resume_at`` 0 starts with the next message published. A ``resume_at`` the topic still holds
   replays from there. One it no longer holds (too old, from another incarnation of the topic, or
@@ -27,6 +28,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from emulator.core.caches import Caches
 from emulator.core.clock import wall_time
 from emulator.core.errors import EmulatorError, InvalidArgument, LimitExceeded
 
@@ -121,9 +123,10 @@ class Subscription:
 class Topics:
     """Every topic of one emulator state; thread-safe."""
 
-    def __init__(self, history: int, max_subscriptions: int) -> None:
+    def __init__(self, caches: Caches, history: int, max_subscriptions: int) -> None:
         self.history = history
         self.max_subscriptions = max_subscriptions
+        self._caches = caches
         self._lock = threading.Lock()
         self._topics: dict[tuple[str, str], _Topic] = {}
         self._per_cache: dict[str, int] = {}
@@ -132,7 +135,8 @@ class Topics:
     def publish(self, cache: str, topic: str, value: str | bytes, publisher_id: str = "") -> TopicMessage:
         """Append ``value`` to the topic and wake its subscribers; returns the numbered message."""
         _check_names(cache, topic)
-        with self._lock:
+        with self._caches.lock, self._lock:  # the cache cannot go between its check and the publish
+            self._caches.cache(cache)
             record = self._topic(cache, topic)
             message = TopicMessage(record.next_sequence, record.page, value, publisher_id)
             record.messages.append(message)
@@ -147,7 +151,8 @@ class Topics:
         _check_names(cache, topic)
         if resume_at < 0 or page < 0:
             raise InvalidArgument("resume_at_topic_sequence_number: must not be negative")
-        with self._lock:
+        with self._caches.lock, self._lock:
+            self._caches.cache(cache)
             count = self._per_cache.get(cache, 0)
             if count >= self.max_subscriptions:
                 raise LimitExceeded(

@@ -258,6 +258,8 @@ def redacted_request(request: object) -> dict[str, Any]:
 
 
 PREVIEW_BYTES = 32
+# Text fields that are payloads, not names: shown like bytes, by size and first bytes.
+PAYLOAD_TEXT = frozenset({"cache_client.pubsub._TopicValue.text"})
 
 
 def preview(data: bytes) -> str:
@@ -269,7 +271,9 @@ def preview(data: bytes) -> str:
 def _bytes_previewed(message: Message, body: dict[str, Any]) -> dict[str, Any]:
     """``body`` (the message as JSON) with every bytes field (keys, values) shown by :func:`preview`, not base64."""
     for field, value in message.ListFields():
-        if field.type == field.TYPE_BYTES:
+        if field.full_name in PAYLOAD_TEXT:
+            body[field.name] = preview(value.encode())
+        elif field.type == field.TYPE_BYTES:
             body[field.name] = [preview(v) for v in value] if field.is_repeated else preview(value)
         elif field.message_type is not None and not field.message_type.GetOptions().map_entry:
             shown = body.get(field.name)

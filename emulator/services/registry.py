@@ -13,11 +13,12 @@ from enum import StrEnum
 from typing import Any
 
 from google.protobuf.message import Message
-from momento_wire_types import auth_pb2, cacheclient_pb2, controlclient_pb2, token_pb2
+from google.protobuf.message_factory import GetMessageClass
+from momento_wire_types import auth_pb2, cacheclient_pb2, cachepubsub_pb2, controlclient_pb2, token_pb2
 
 from emulator._generated import admin_pb2 as pb
 from emulator.core.faults import Catalog
-from emulator.services import admin, admin_caches, cache_control, momento, scalars
+from emulator.services import admin, admin_caches, cache_control, momento, scalars, topics
 from emulator.services.admission import unimplemented
 from emulator.services.call import Call
 from emulator.services.collections import dictionaries, lists, sets, sorted_sets
@@ -114,7 +115,7 @@ def _wire(module: Any, service: str, name: str, handler: Handler, access: Access
     method = module.DESCRIPTOR.services_by_name[service].methods_by_name[name]
     return Rpc(
         f"/{method.containing_service.full_name}/{name}",
-        getattr(module, method.input_type.name), getattr(module, method.output_type.name),
+        GetMessageClass(method.input_type), GetMessageClass(method.output_type),  # Publish answers common._Empty
         handler, access, Streaming.SERVER if method.server_streaming else Streaming.UNARY,
         credential=AUTHORIZATION, action=name if action is None else action,
     )  # fmt: skip
@@ -193,6 +194,10 @@ COLLECTION_RPCS = (
     _scs("SortedSetLengthByScore", sorted_sets.sorted_set_length_by_score),
     _scs("SortedSetUnionStore", sorted_sets.sorted_set_union_store),
 )
+TOPIC_RPCS = (
+    _wire(cachepubsub_pb2, "Pubsub", "Publish", topics.publish, Access.DATA),
+    _wire(cachepubsub_pb2, "Pubsub", "Subscribe", topics.subscribe, Access.DATA),
+)
 
 RPCS: tuple[Rpc, ...] = (
     Rpc(
@@ -239,6 +244,7 @@ RPCS: tuple[Rpc, ...] = (
     *SCALAR_RPCS,
     *COLLECTION_RPCS,
     *_not_served(cacheclient_pb2, "Scs", SCALAR_RPCS + COLLECTION_RPCS, Access.DATA),
+    *TOPIC_RPCS,
 )  # fmt: skip
 
 # What fault rules and journal queries may name: every Momento RPC, every gRPC status.

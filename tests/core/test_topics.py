@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import pytest
 
+from emulator.core.caches import Caches
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument, LimitExceeded, NotFound, Unavailable
 from emulator.core.topics import SUBSCRIPTIONS_LIMIT, Discontinuity, TopicMessage, Topics
 
 
+def with_caches(history: int, max_subscriptions: int) -> Topics:
+    """Topics over caches ``c``, ``d`` and ``other``."""
+    caches = Caches(Settings())
+    for name in ("c", "d", "other"):
+        caches.create(name)
+    return Topics(caches, history=history, max_subscriptions=max_subscriptions)
+
+
 @pytest.fixture
 def topics() -> Topics:
-    return Topics(history=3, max_subscriptions=2)
+    return with_caches(history=3, max_subscriptions=2)
 
 
 def sequences(deliveries: list[object]) -> list[int]:
@@ -32,6 +41,14 @@ def test_publish_numbers_each_topic_from_one_and_keeps_value_and_publisher(topic
     assert (second.sequence, second.value, second.publisher_id) == (2, b"\x00\xff", "")
     assert other.sequence == 1
     assert first.page == second.page > 0
+
+
+def test_topics_live_in_existing_caches_only(topics: Topics) -> None:
+    with pytest.raises(NotFound, match="'nope' does not exist"):
+        topics.publish("nope", "t", "x")
+    with pytest.raises(NotFound, match="'nope' does not exist"):
+        topics.subscribe("nope", "t")
+    assert topics.summary() == [] and topics.subscription_count() == 0
 
 
 def test_same_topic_name_in_another_cache_is_another_topic(topics: Topics) -> None:
@@ -100,7 +117,7 @@ def test_resume_with_the_current_page_replays(topics: Topics) -> None:
 
 
 def test_with_no_history_any_resume_is_a_discontinuity() -> None:
-    topics = Topics(history=0, max_subscriptions=5)
+    topics = with_caches(history=0, max_subscriptions=5)
     publish(topics, 2)
     taken = topics.subscribe("c", "t", resume_at=1).take()
     assert [type(d) for d in taken] == [Discontinuity]
@@ -197,6 +214,7 @@ def test_empty_names_are_refused_naming_the_field(topics: Topics, cache: str, to
 
 def test_reset_ends_open_subscriptions_and_starts_without_topics() -> None:
     emulator = Emulator(Settings(start_time=1893456000.0))
+    emulator.state.caches.create("c")
     subscription = emulator.state.topics.subscribe("c", "t")
     emulator.state.topics.publish("c", "t", "x")
     emulator.reset()
@@ -206,6 +224,7 @@ def test_reset_ends_open_subscriptions_and_starts_without_topics() -> None:
 
 def test_an_import_ends_open_subscriptions_and_topics_are_not_exported() -> None:
     emulator = Emulator(Settings(start_time=1893456000.0))
+    emulator.state.caches.create("c")
     subscription = emulator.state.topics.subscribe("c", "t")
     emulator.state.topics.publish("c", "t", "x")
     document = emulator.export()
