@@ -187,6 +187,6 @@ def test_publish_and_subscribe_take_faults_and_are_journaled_by_name(
     assert status_of(lambda: next(topics.subscribe()))[0] is grpc.StatusCode.UNAVAILABLE
     topics.publish("x" * 100)
     entry = control.journal(method="Publish")[-1]
-    assert entry["code"] == "OK" and entry["key_id"]
-    assert entry["request"]["value"] == {"text": "[100 bytes] " + "x" * 32 + "…"}  # size and a short preview
+    assert entry.code == "OK" and entry.key_id
+    assert entry.request["value"] == {"text": "[100 bytes] " + "x" * 32 + "…"}  # size and a short preview
     assert server.emulator.state.super_user_key not in str(control.journal())
