@@ -8,7 +8,7 @@ PROFILER := $(VENV)/.profiler
 NODE_DIR := tests/node
 ARGS ?=
 
-.PHONY: run test venv proto proto-check lint typecheck pytest node-test bench profile clean
+.PHONY: run test venv proto proto-check lint typecheck pytest node-test browser-test bench profile clean
 
 # Serving needs the runtime dependencies only; the checks and tests add their tools on top.
 $(RUNTIME): pyproject.toml
@@ -29,7 +29,7 @@ run: $(RUNTIME)
 	$(VENV)/bin/momento-auth-emulator serve $(ARGS)
 
 ## Run every check and test: lint, types, generated-code freshness, the Python suite, the Node SDK suite.
-test: $(STAMP) proto-check lint typecheck pytest node-test
+test: $(STAMP) proto-check lint typecheck pytest node-test browser-test
 
 pytest: $(STAMP)
 	$(PY) -m pytest -q -n 2 $(ARGS)
@@ -62,6 +62,25 @@ node-test: $(STAMP)
 	  echo "*** SKIPPED: node is not on the PATH, so the Node SDK conformance suite did not run ***" >&2; \
 	fi
 
+## The browser example in a real headless Chromium (Debian's chromium, driven by playwright-core).
+## Without chromium it is skipped loudly; with CI=true (as root) chromium is installed, and its absence is an error.
+BROWSER_DIR := examples/browser
+browser-test: $(STAMP)
+	@if ! command -v node >/dev/null 2>&1; then \
+	  if [ "$$CI" = "true" ]; then echo "node is not on the PATH: the browser tests cannot run, and CI requires them" >&2; exit 1; fi; \
+	  echo "*** SKIPPED: node is not on the PATH, so the browser tests did not run ***" >&2; exit 0; \
+	fi; \
+	if ! command -v chromium >/dev/null 2>&1 && [ "$$CI" = "true" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "chromium is missing and only root can install it; CI requires it" >&2; exit 1; fi; \
+	  echo "installing Debian's chromium for the browser tests" >&2; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1; \
+	fi; \
+	if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "*** SKIPPED: chromium is not on the PATH, so the browser tests did not run (apt-get install chromium) ***" >&2; exit 0; \
+	fi; \
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build >/dev/null && \
+	  EMULATOR_PYTHON=$(CURDIR)/$(PY) npm test
+
 ## Benchmarks (not tests): prints a table and writes benchmarks/results/latest.{json,md}.
 bench: $(STAMP)
 	$(PY) benchmarks/run.py $(ARGS)
@@ -75,4 +94,4 @@ profile: $(PROFILER)
 	$(PY) benchmarks/profile.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(NODE_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NODE_DIR)/node_modules $(BROWSER_DIR)/node_modules $(BROWSER_DIR)/page/dist .pytest_cache .mypy_cache .ruff_cache
