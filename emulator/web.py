@@ -17,7 +17,7 @@ import base64
 import binascii
 import re
 import struct
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -80,17 +80,13 @@ class Mode:
         return base64.b64encode(frame) if self.text else frame
 
 
+# Each base64 text ends at its padding: split after a run of "=" that more text follows.
+_AFTER_PADDING = re.compile(rb"(?<==)(?=[^=])")
+
+
 def _base64_chunks(body: bytes) -> list[bytes]:
     """Split concatenated base64 texts at their padding, as a stream's frames arrive."""
-    chunks, start = [], 0
-    stripped = b"".join(body.split())
-    for index in range(len(stripped)):
-        if stripped[index : index + 1] == b"=" and stripped[index + 1 : index + 2] != b"=":
-            chunks.append(stripped[start : index + 1])
-            start = index + 1
-    if start < len(stripped):
-        chunks.append(stripped[start:])
-    return chunks
+    return _AFTER_PADDING.split(b"".join(body.split()))
 
 
 def mode_of(content_type: str) -> Mode | None:
@@ -272,7 +268,7 @@ class WebGateway:
         call = method(message, metadata=metadata, timeout=timeout)
         prepared = False
         try:
-            async for reply in _replies(call):
+            async for reply in call:
                 if not prepared:
                     await response.prepare(request)
                     prepared = True
@@ -287,11 +283,6 @@ class WebGateway:
         if not prepared:
             await response.prepare(request)
         return await _close(response, mode, grpc.StatusCode.OK, "")
-
-
-async def _replies(call: Any) -> AsyncIterator[bytes]:
-    async for reply in call:
-        yield reply
 
 
 def _trailing(error: grpc.aio.AioRpcError) -> tuple[tuple[str, str], ...]:

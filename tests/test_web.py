@@ -16,7 +16,7 @@ from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import Settings
 from emulator.server import EmulatorServer, PortInUse
-from emulator.web import MAX_BODY_BYTES, metadata_of, timeout_of
+from emulator.web import MAX_BODY_BYTES, Mode, metadata_of, timeout_of
 from tests.helpers import START, cache_grant
 
 TEXT = {"Content-Type": "application/grpc-web-text", "X-Grpc-Web": "1"}
@@ -292,3 +292,11 @@ async def test_a_taken_web_port_is_refused_and_frees_the_grpc_port(served) -> No
     with pytest.raises(PortInUse, match="gRPC-Web"):
         async with EmulatorServer(Settings(start_time=START), web_port=taken):
             pass
+
+
+def test_text_mode_decodes_frames_base64_encoded_one_by_one() -> None:
+    """Each frame may carry its own padding; the body is the frames' bytes in order."""
+    first, second = framed(b"ab"), framed(b"abcd")
+    body = base64.b64encode(first) + b"\r\n" + base64.b64encode(second)
+    assert Mode(text=True).decode(body) == first + second
+    assert Mode(text=True).decode(base64.b64encode(first + second)) == first + second
