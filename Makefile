@@ -83,7 +83,7 @@ browser-test: $(STAMP)
 
 ## Benchmarks (not tests): prints a table and writes benchmarks/results/latest.{json,md}.
 bench: $(STAMP)
-	$(PY) benchmarks/run.py $(ARGS)
+	$(PY) -m benchmarks.run $(ARGS)
 
 $(PROFILER): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[profile]'
@@ -91,7 +91,7 @@ $(PROFILER): $(STAMP)
 
 ## Where an emulator's time goes under load, sampled by py-spy (not a test). ARGS="--rpc RefreshApiToken".
 profile: $(PROFILER)
-	$(PY) benchmarks/profile.py $(ARGS)
+	$(PY) -m benchmarks.profile $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules $(BROWSER_DIR)/node_modules $(BROWSER_DIR)/page/dist .pytest_cache .mypy_cache .ruff_cache

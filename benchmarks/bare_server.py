@@ -21,8 +21,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-# The emulator's server options (emulator/server.py), so that both stacks are configured alike.
-OPTIONS = [("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 1024 * 1024)]
+from emulator.server import SERVER_OPTIONS
 
 
 async def echo(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
@@ -40,7 +39,7 @@ def busy_echo(seconds: float) -> grpc.RpcMethodHandler[bytes, bytes]:
 
 
 async def serve(host: str, port: int, ready_file: Path | None, work_us: float) -> None:
-    server = grpc.aio.server(options=OPTIONS)
+    server = grpc.aio.server(options=list(SERVER_OPTIONS))  # the emulator's own, so both stacks are alike
     port = server.add_insecure_port(f"{host}:{port}")
     # bytes in, bytes out: no (de)serializer
     handler = busy_echo(work_us / 1e6) if work_us > 0 else grpc.unary_unary_rpc_method_handler(echo)

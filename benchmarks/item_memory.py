@@ -13,10 +13,10 @@ import json
 import sys
 from typing import Any
 
-from memory import START, rss_bytes
-
+from benchmarks.memory import rss_bytes
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
+from tests.builders import START
 
 VALUE_BYTES = 1024
 

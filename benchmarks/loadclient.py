@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from momento_wire_types import auth_pb2, cacheclient_pb2, cachepubsub_pb2, controlclient_pb2, token_pb2
-from momento_wire_types import permissionmessages_pb2 as pm
+from momento_wire_types import auth_pb2, cacheclient_pb2, cachepubsub_pb2, controlclient_pb2
+
+from tests.builders import api_key_request, disposable_request, refresh_request
 
 ECHO_PATH = "/bench.Echo/Echo"
 PATHS = {
@@ -43,27 +44,12 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 Call = Callable[[bytes], Awaitable[bytes]]
 
 
-def read_write_permissions() -> pm.Permissions:
-    every_cache = pm.PermissionsType.CachePermissions(role=pm.CacheReadWrite, all_caches=pm.PermissionsType.All())
-    return pm.Permissions(
-        explicit=pm.ExplicitPermissions(permissions=[pm.PermissionsType(cache_permissions=every_cache)])
-    )
-
-
 def api_token_request(session_token: str) -> bytes:
-    expires = auth_pb2._GenerateApiTokenRequest.Expires(valid_for_seconds=3600)
-    request = auth_pb2._GenerateApiTokenRequest(
-        auth_token=session_token, expires=expires, permissions=read_write_permissions()
-    )
-    return request.SerializeToString()
+    return api_key_request(session_token, ttl=3600).SerializeToString()
 
 
 def disposable_token_request(super_user_key: str) -> bytes:
-    expires = token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=60)
-    request = token_pb2._GenerateDisposableTokenRequest(
-        auth_token=super_user_key, expires=expires, permissions=read_write_permissions()
-    )
-    return request.SerializeToString()
+    return disposable_request(super_user_key, ttl=60).SerializeToString()
 
 
 @dataclass
@@ -114,7 +100,7 @@ async def refresh_caller(generate: Call, refresh: Call, session_token: str, tall
     pair = auth_pb2._GenerateApiTokenResponse.FromString(await generate(seed))
     api_key, refresh_token = pair.api_key, pair.refresh_token
     while True:
-        payload = auth_pb2._RefreshApiTokenRequest(api_key=api_key, refresh_token=refresh_token).SerializeToString()
+        payload = refresh_request(api_key, refresh_token).SerializeToString()
         began = time.perf_counter()
         try:
             answer = auth_pb2._RefreshApiTokenResponse.FromString(await refresh(payload))

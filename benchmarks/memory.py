@@ -17,15 +17,14 @@ import sys
 from typing import Any
 
 from momento_wire_types import auth_pb2
-from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.services.call import local_call
 from emulator.services.momento import generate_api_token
 from emulator.services.registry import CATALOG
+from tests.builders import START, api_key_request
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 PAGE_BYTES = 4096
 
 
@@ -37,16 +36,7 @@ def rss_bytes() -> int:
 
 
 def request_bytes(session_token: str, valid_for: int) -> bytes:
-    every_cache = pm.PermissionsType.CachePermissions(role=pm.CacheReadWrite, all_caches=pm.PermissionsType.All())
-    permissions = pm.Permissions(
-        explicit=pm.ExplicitPermissions(permissions=[pm.PermissionsType(cache_permissions=every_cache)])
-    )
-    request = auth_pb2._GenerateApiTokenRequest(
-        auth_token=session_token,
-        expires=auth_pb2._GenerateApiTokenRequest.Expires(valid_for_seconds=valid_for),
-        permissions=permissions,
-    )
-    return request.SerializeToString()
+    return api_key_request(session_token, ttl=valid_for).SerializeToString()
 
 
 def issue(emulator: Emulator, raw: bytes, count: int) -> None:

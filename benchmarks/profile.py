@@ -18,8 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from run import EMULATOR_RPCS, RESULTS, LoadClient, running
-
+from benchmarks.run import EMULATOR_RPCS, RESULTS, LoadClient, running
 from emulator.control import remote_control
 
 SAMPLES_PER_SECOND = 500

@@ -29,16 +29,16 @@ from typing import IO, Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from loadclient import DATA_RPCS, PATHS, disposable_token_request
 
+from benchmarks.loadclient import DATA_RPCS, PATHS, disposable_token_request
 from emulator.control import local_control, remote_control
 from emulator.core.config import Settings
 from emulator.server import ThreadedEmulatorServer
+from tests.builders import START
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 EMULATOR_RPCS = (
     "GenerateDisposableToken",
     "GenerateApiToken",
@@ -127,7 +127,7 @@ class Served:
 def server_command(kind: str, ready_file: Path, extra: Sequence[str] = ()) -> list[str]:
     if kind == "emulator":
         return [sys.executable, "-m", "emulator", "serve", "--port", "0", "--ready-file", str(ready_file), *extra]
-    return [sys.executable, str(HERE / "bare_server.py"), "--port", "0", "--ready-file", str(ready_file), *extra]
+    return [sys.executable, "-m", "benchmarks.bare_server", "--port", "0", "--ready-file", str(ready_file), *extra]
 
 
 def health_check(target: str) -> None:
@@ -185,7 +185,7 @@ class LoadClient:
 
     def __init__(self) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, str(HERE / "loadclient.py")],
+            [sys.executable, "-m", "benchmarks.loadclient"],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -376,12 +376,12 @@ def measure_cold_start(plan: Plan, workdir: Path) -> dict[str, Any]:
 
 def measure_memory(plan: Plan) -> dict[str, Any]:
     def run(*args: object) -> dict[str, Any]:
-        command = [sys.executable, str(HERE / "memory.py"), *map(str, args)]
+        command = [sys.executable, "-m", "benchmarks.memory", *map(str, args)]
         output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
         return json.loads(output.stdout)  # type: ignore[no-any-return]
 
     def items(*args: object) -> dict[str, Any]:
-        command = [sys.executable, str(HERE / "item_memory.py"), *map(str, args)]
+        command = [sys.executable, "-m", "benchmarks.item_memory", *map(str, args)]
         output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, timeout=600)
         return json.loads(output.stdout)  # type: ignore[no-any-return]
 
@@ -397,7 +397,7 @@ def measure_memory(plan: Plan) -> dict[str, Any]:
 
 
 def measure_plugin(plan: Plan) -> dict[str, Any]:
-    command = [sys.executable, str(HERE / "plugin_cost.py"), str(plan.plugin_tests)]
+    command = [sys.executable, "-m", "benchmarks.plugin_cost", str(plan.plugin_tests)]
     output = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True, timeout=3600)
     return json.loads(output.stdout)  # type: ignore[no-any-return]
 

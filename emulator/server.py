@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # What grpc itself accepts: large enough for the state document of ~400k keys (ImportState);
 # Momento requests have their own, smaller limit (MAX_MOMENTO_REQUEST_BYTES in services/rpc.py).
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+# The options of every emulator server (the benchmarks' bare server uses them too, to compare alike).
+SERVER_OPTIONS = (("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES))
 DEFAULT_GRACE_SECONDS = 5.0
 
 
@@ -113,12 +115,7 @@ class EmulatorServer(Bootstraps):
     async def start(self) -> None:
         if self._server is not None:
             raise RuntimeError(f"the emulator on {self.target} is already started")
-        server = grpc.aio.server(
-            options=[
-                ("grpc.so_reuseport", 0),
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ]
-        )
+        server = grpc.aio.server(options=list(SERVER_OPTIONS))
         settings = self._settings
         certificate = None if self._tls is None else self._certificate(settings.endpoint or self.host)
         try:

@@ -13,7 +13,7 @@ from momento.responses import CreateCache
 
 from emulator import Settings, ThreadedEmulatorServer
 from emulator.sdk import credential_provider
-from tests.helpers import START
+from tests.builders import START
 
 HOUR = timedelta(hours=1)
 

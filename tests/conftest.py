@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
 from momento_wire_types import auth_pb2_grpc, token_pb2_grpc
 
 from emulator import Control, Settings, ThreadedEmulatorServer, local_control
-
-START = 1893456000.0  # 2030-01-01T00:00:00Z
+from tests.builders import START
+from tests.helpers import Factory
 
 
 @pytest.fixture
-def server() -> Iterator[ThreadedEmulatorServer]:
-    with ThreadedEmulatorServer(Settings(start_time=START)) as running:
-        yield running
+def make_server() -> Iterator[Factory]:
+    """Start emulators with given settings (manual clock at START unless said otherwise); all stop at the end."""
+    started: list[ThreadedEmulatorServer] = []
+
+    def make(admin_token: str = "", **settings: Any) -> ThreadedEmulatorServer:
+        settings.setdefault("start_time", START)
+        server = ThreadedEmulatorServer(Settings(**settings), admin_token=admin_token).start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop(grace=0)
+
+
+@pytest.fixture
+def server(make_server: Factory) -> ThreadedEmulatorServer:
+    """One emulator with the default settings, its manual clock at START."""
+    return make_server()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared test helpers: permission messages, minting over raw stubs, and emulator subprocesses."""
+"""Shared test helpers: minting over raw stubs, SDK credentials, and emulator subprocesses."""
 
 from __future__ import annotations
 
@@ -18,74 +18,24 @@ from momento import AuthClient, CredentialProvider
 from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
 from momento.config.auth_configurations import AuthConfigurations
 from momento.utilities import ExpiresIn
-from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2, token_pb2_grpc
-from momento_wire_types import permissionmessages_pb2 as pm
+from momento_wire_types import auth_pb2_grpc, token_pb2_grpc
 
+from emulator import ThreadedEmulatorServer
 from emulator.core.keys import unwrap
+from tests.builders import SUPER_USER, api_key_request, disposable_request
 
 REPO = Path(__file__).resolve().parent.parent
-START = 1893456000.0  # 2030-01-01T00:00:00Z
-START_ISO = "2030-01-01T00:00:00Z"
 DEADLINE_SECONDS = 20.0
 
-PT = pm.PermissionsType
-
-
-def cache_grant(
-    role: int = pm.CacheReadWrite, cache: str | None = None, *, key: bytes | None = None, prefix: bytes | None = None
-) -> Any:
-    """One cache permission: every cache unless ``cache``; every item unless ``key`` or ``prefix``.
-
-    An empty ``cache``, ``key`` or ``prefix`` is sent as set-but-empty, for tests of refusals.
-    """
-    grant = PT.CachePermissions(role=role)
-    if cache is None:
-        grant.all_caches.SetInParent()
-    else:
-        grant.cache_selector.cache_name = cache
-    if key is not None:
-        grant.item_selector.key = key
-    elif prefix is not None:
-        grant.item_selector.key_prefix = prefix
-    else:
-        grant.all_items.SetInParent()
-    return PT(cache_permissions=grant)
-
-
-def topic_grant(
-    role: int = pm.TopicReadWrite, cache: str | None = None, topic: str | None = None, *, prefix: str | None = None
-) -> Any:
-    """One topic permission: every cache unless ``cache``; every topic unless ``topic`` or ``prefix``."""
-    grant = PT.TopicPermissions(role=role)
-    if cache is None:
-        grant.all_caches.SetInParent()
-    else:
-        grant.cache_selector.cache_name = cache
-    if topic is not None:
-        grant.topic_selector.topic_name = topic
-    elif prefix is not None:
-        grant.topic_selector.topic_name_prefix = prefix
-    else:
-        grant.all_topics.SetInParent()
-    return PT(topic_permissions=grant)
-
-
-def explicit(*grants: Any) -> Any:
-    """Explicit permissions holding exactly ``grants`` (none at all if none are given)."""
-    return pm.Permissions(explicit=pm.ExplicitPermissions(permissions=list(grants)))
+# The conftest fixture ``make_server``: starts a ThreadedEmulatorServer from Settings keywords.
+Factory = Callable[..., ThreadedEmulatorServer]
 
 
 def mint_disposable(
     stub: token_pb2_grpc.TokenStub, auth_token: str, *grants: Any, ttl: int = 60, token_id: str = ""
 ) -> Any:
     """A disposable token (read-write on every cache unless ``grants``), minted over the wire."""
-    request = token_pb2._GenerateDisposableTokenRequest(
-        auth_token=auth_token,
-        expires=token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=ttl),
-        permissions=explicit(*(grants or (cache_grant(),))),
-        token_id=token_id,
-    )
-    return stub.GenerateDisposableToken(request, timeout=10)
+    return stub.GenerateDisposableToken(disposable_request(auth_token, *grants, ttl=ttl, token_id=token_id), timeout=10)
 
 
 def mint_api_key(
@@ -97,15 +47,9 @@ def mint_api_key(
     permissions: Any = None,
 ) -> Any:
     """A v1 API key (super-user unless ``permissions``); ``ttl=None`` never expires."""
-    request = auth_pb2._GenerateApiTokenRequest(
-        auth_token=auth_token,
-        permissions=permissions if permissions is not None else pm.Permissions(super_user=pm.SuperUser),
-        token_id=token_id,
+    request = api_key_request(
+        auth_token, ttl=ttl, token_id=token_id, permissions=permissions if permissions is not None else SUPER_USER
     )
-    if ttl is None:
-        request.never.SetInParent()
-    else:
-        request.expires.valid_for_seconds = ttl
     return stub.GenerateApiToken(request, timeout=10)
 
 

@@ -1,6 +1,7 @@
-"""Helpers for the robustness and security tests: raw wire calls and valid requests.
+"""Helpers for the robustness and security tests: raw wire calls and the request type of every method.
 
-Permission builders, START and the ``serve`` subprocess harness (EmulatorProcess) are in tests.helpers.
+Request builders and START are in tests.builders; the ``serve`` subprocess harness (EmulatorProcess) is
+in tests.helpers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import grpc
 from momento_wire_types import auth_pb2, token_pb2
 
 from emulator._generated import admin_pb2
-from tests.helpers import cache_grant, explicit
 
 CALL_TIMEOUT = 10.0
 
@@ -56,28 +56,3 @@ def raw_call(
     except grpc.RpcError as error:
         return error.code(), error.details() or ""
     return grpc.StatusCode.OK, ""
-
-
-def api_key_request(auth_token: str, *, ttl: int | None = 3600, permissions: Any = None) -> Any:
-    """A valid GenerateApiToken request but for, perhaps, its credential (or ``permissions``, else read-write)."""
-    if permissions is None:
-        permissions = explicit(cache_grant())
-    request = auth_pb2._GenerateApiTokenRequest(auth_token=auth_token, permissions=permissions)
-    if ttl is None:
-        request.never.SetInParent()
-    else:
-        request.expires.valid_for_seconds = ttl
-    return request
-
-
-def disposable_request(auth_token: str, *, ttl: int = 600) -> Any:
-    """A valid GenerateDisposableToken request but for, perhaps, its credential."""
-    return token_pb2._GenerateDisposableTokenRequest(
-        auth_token=auth_token,
-        permissions=explicit(cache_grant()),
-        expires=token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=ttl),
-    )
-
-
-def refresh_request(api_key: str, refresh_token: str) -> Any:
-    return auth_pb2._RefreshApiTokenRequest(api_key=api_key, refresh_token=refresh_token)

@@ -15,31 +15,13 @@ import pytest
 from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2_grpc
 from momento_wire_types import permissionmessages_pb2 as pm
 
-from emulator import ControlError, Settings, ThreadedEmulatorServer, remote_control
+from emulator import ControlError, ThreadedEmulatorServer, remote_control
 from emulator._generated import admin_pb2, admin_pb2_grpc
 from emulator.control import RemoteControl
 from emulator.core.authorization import ACTIONS
 from emulator.core.permissions import Grant, Permissions, Role, Selector
-from tests.helpers import START, START_ISO, cache_grant, mint_api_key, mint_disposable, status_of, topic_grant
-
-Factory = Callable[..., ThreadedEmulatorServer]
-START_DT = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def make_server() -> Iterator[Factory]:
-    """Start emulators with given settings (manual clock at START unless said otherwise)."""
-    started: list[ThreadedEmulatorServer] = []
-
-    def make(admin_token: str = "", **settings: Any) -> ThreadedEmulatorServer:
-        settings.setdefault("start_time", START)
-        server = ThreadedEmulatorServer(Settings(**settings), admin_token=admin_token).start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop(grace=0)
+from tests.builders import START, START_DT, START_ISO, cache_grant, refresh_request, topic_grant
+from tests.helpers import Factory, mint_api_key, mint_disposable, status_of
 
 
 class Emu:
@@ -269,6 +251,18 @@ def test_a_revoked_key_is_refused_unauthenticated_by_generate_disposable_token(e
     active = emu.admin.keys()
     assert revoked.key_id not in [k.key_id for k in active]
     assert revoked.key_id in [k.key_id for k in emu.admin.keys(include_inactive=True)]
+
+
+def test_a_revoked_key_is_no_longer_refreshable(emu: Emu) -> None:
+    """Revocation spends the refresh token: the admin API says so, and RefreshApiToken refuses it."""
+    issued = mint_api_key(emu.auth, emu.boot.raw_session_token, ttl=3600)
+    request = admin_pb2.KeyRequest(key=issued.api_key)
+    assert emu.stub.DescribeKey(request, timeout=10).refreshable is True
+    revoked = emu.stub.RevokeKey(request, timeout=10)
+    assert (revoked.status, revoked.refreshable) == ("revoked", False)
+    assert emu.stub.DescribeKey(request, timeout=10).refreshable is False
+    code, details = status_of(lambda: emu.auth.RefreshApiToken(refresh_request(issued.api_key, issued.refresh_token)))
+    assert (code, details) == (grpc.StatusCode.UNAUTHENTICATED, "api_key: the credential was revoked")
 
 
 def test_a_key_is_listed_as_expired_once_the_clock_reaches_its_expiry(emu: Emu) -> None:

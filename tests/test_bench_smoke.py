@@ -11,9 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
-    """``benchmarks/run.py --smoke`` exits 0 and writes every section; no figure is judged."""
+    """``python -m benchmarks.run --smoke`` exits 0 and writes every section; no figure is judged."""
     finished = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke", "--out", str(tmp_path)],
+        [sys.executable, "-m", "benchmarks.run", "--smoke", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -28,8 +28,8 @@ from momento.responses import (
 from emulator import Settings, ThreadedEmulatorServer
 from emulator.core.permissions import Grant, Permissions, Role
 from emulator.sdk import credential_provider
+from tests.builders import START
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 TTL = timedelta(seconds=60)
 
 

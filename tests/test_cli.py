@@ -22,17 +22,8 @@ from momento.responses import GenerateDisposableToken
 from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2_grpc
 from momento_wire_types import permissionmessages_pb2 as pm
 
-from tests.helpers import (
-    DEADLINE_SECONDS,
-    START_ISO,
-    EmulatorProcess,
-    cache_grant,
-    clean_env,
-    mint_api_key,
-    mint_disposable,
-    run_cli,
-    sdk_mint,
-)
+from tests.builders import START, START_ISO, cache_grant
+from tests.helpers import DEADLINE_SECONDS, EmulatorProcess, clean_env, mint_api_key, mint_disposable, run_cli, sdk_mint
 
 Spawn = Callable[..., EmulatorProcess]
 PROMPT_EXIT_SECONDS = 10.0
@@ -277,7 +268,7 @@ def test_clock_durations_set_and_mode(spawn: Spawn) -> None:
     for text, seconds in (("90", 90), ("90s", 90), ("15m", 900), ("1h", 3600), ("2d", 172800)):
         expected += seconds
         now = cli(emulator, "clock", "advance", text)["now"]
-        assert now == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1893456000 + expected)), text
+        assert now == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(START + expected)), text
     assert cli(emulator, "clock", "set", "2031-01-01T00:00:00Z")["now"] == "2031-01-01T00:00:00Z"
     assert "clock never goes backwards" in one_line_error(
         run_cli("clock", "set", "2030-06-01T00:00:00Z", "--target", emulator.target)

@@ -10,7 +10,8 @@ from typing import Any
 from momento import CacheClient, Configurations
 
 from emulator.sdk import credential_provider
-from tests.helpers import START_ISO, EmulatorProcess, run_cli
+from tests.builders import START_ISO
+from tests.helpers import EmulatorProcess, run_cli
 
 
 def cli(target: str, *args: str, ok: bool = True) -> Any:

@@ -18,7 +18,8 @@ import pytest
 from emulator.cli import SERVE_OPTIONS, build_parser, serve_configuration
 from emulator.core.config import Settings
 from emulator.process import ServeOptions, banner
-from tests.helpers import DEADLINE_SECONDS, REPO, START_ISO, EmulatorProcess, clean_env, run_cli
+from tests.builders import START_ISO
+from tests.helpers import DEADLINE_SECONDS, REPO, EmulatorProcess, clean_env, run_cli
 
 SCRIPT = Path(sys.executable).with_name("momento-auth-emulator")
 Spawn = Callable[..., EmulatorProcess]

@@ -20,10 +20,10 @@ from momento_wire_types import auth_pb2_grpc, token_pb2_grpc
 
 from emulator import Settings, ThreadedEmulatorServer
 from emulator.cli import main
-from tests.helpers import cache_grant, mint_api_key, mint_disposable
+from tests.builders import START, cache_grant
+from tests.helpers import mint_api_key, mint_disposable
 
 GOLDEN = Path(__file__).parent / "golden" / "cli-output.txt"
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 API_KEY_ID = "37484716bf15df53"  # the bootstrap API key's id under seed "pin"
 
 

@@ -19,7 +19,8 @@ from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import ThreadedEmulatorServer
 from emulator.sdk import credential_provider
-from tests.helpers import cache_grant, mint_disposable, status_of
+from tests.builders import cache_grant
+from tests.helpers import mint_disposable, status_of
 
 pytest_plugins = ["tests.collection_fixtures"]  # served, client, cache
 HOUR = timedelta(hours=1)

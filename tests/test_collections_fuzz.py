@@ -18,7 +18,7 @@ from momento_wire_types import cacheclient_pb2 as pb
 from momento_wire_types import controlclient_pb2, controlclient_pb2_grpc
 
 from emulator import Settings, ThreadedEmulatorServer, local_control
-from tests.helpers import START
+from tests.builders import START
 from tests.hostile import DELIBERATE, raw_call
 from tests.test_fuzz import messages, mutate
 

@@ -15,7 +15,8 @@ from momento_wire_types import common_pb2 as common
 
 from emulator import Control, Settings, ThreadedEmulatorServer, local_control
 from emulator._generated import admin_pb2, admin_pb2_grpc
-from tests.helpers import START, status_of
+from tests.builders import START
+from tests.helpers import status_of
 
 MINUTE = {"ttl_milliseconds": 60_000, "refresh_ttl": True}
 UNBOUNDED = common._Unbounded()

@@ -31,9 +31,9 @@ from emulator import (
     remote_control,
 )
 from emulator._generated import admin_pb2, admin_pb2_grpc
-from tests.helpers import START, cache_grant, mint_api_key, mint_disposable, status_of, topic_grant
+from tests.builders import START, START_DT, cache_grant, topic_grant
+from tests.helpers import mint_api_key, mint_disposable, status_of
 
-START_DT = datetime(2030, 1, 1, tzinfo=UTC)
 SETTINGS = Settings(start_time=START, seed="typed", endpoint="emulator.example:443")  # same keys on any port
 
 

@@ -16,8 +16,7 @@ from momento_wire_types import cacheclient_pb2 as pb
 from emulator import Settings, ThreadedEmulatorServer
 from emulator.core.permissions import Grant, Permissions, Role, Selector
 from emulator.sdk import credential_provider
-
-START = 1893456000.0  # 2030-01-01T00:00:00Z
+from tests.builders import START
 
 
 @pytest.fixture

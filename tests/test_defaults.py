@@ -16,8 +16,9 @@ from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2_grpc
 
 from emulator import ControlError, EmulatorServer, Settings, ThreadedEmulatorServer, remote_control
 from emulator.services.rpc import ADMIN_TOKEN_HEADER
-from tests.helpers import REPO, START, EmulatorProcess, clean_env
-from tests.hostile import ADMIN_REQUESTS, api_key_request, disposable_request, raw_call, refresh_request
+from tests.builders import START, api_key_request, disposable_request, refresh_request
+from tests.helpers import REPO, EmulatorProcess, clean_env
+from tests.hostile import ADMIN_REQUESTS, raw_call
 
 ADMIN_TOKEN = "s3cret-admin-token"
 

@@ -17,8 +17,8 @@ from emulator.core.faults import Catalog
 from emulator.services.call import Call
 from emulator.services.registry import Access, Handler, Rpc, Streaming, body, header
 from emulator.services.rpc import Dispatcher
+from tests.builders import START
 
-START = 1893456000.0
 SERVICE = "test.Probe"
 Message = auth_pb2._LoginResponse
 

@@ -25,8 +25,8 @@ from emulator import ControlError, EmulatorServer, Settings, ThreadedEmulatorSer
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
 from emulator.core.permissions import Grant, Permissions, Role
+from tests.builders import START, START_DT
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 SCOPE = DisposableTokenScopes.cache_read_only("c")
 
 
@@ -34,7 +34,7 @@ SCOPE = DisposableTokenScopes.cache_read_only("c")
 async def test_async_server_runs_on_the_callers_loop_and_exposes_plain_controls() -> None:
     """Inside ``async with EmulatorServer()``, the async SDK mints on the same loop and control sees the key."""
     async with EmulatorServer(Settings(start_time=START)) as server:
-        assert server.control.now() == datetime(2030, 1, 1, tzinfo=UTC)
+        assert server.control.now() == START_DT
         async with AuthClientAsync(AuthConfigurations.Laptop.latest(), credential_provider(server)) as client:
             minted = await client.generate_disposable_token(SCOPE, ExpiresIn.seconds(60))
         assert isinstance(minted, GenerateDisposableToken.Success)
@@ -135,7 +135,7 @@ def test_a_naive_datetime_is_utc_whatever_the_host_time_zone(monkeypatch: pytest
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
     try:
-        with ThreadedEmulatorServer(Settings(start_time=1893456000)) as server:
+        with ThreadedEmulatorServer(Settings(start_time=START)) as server:
             now = server.control.set_time(datetime(2031, 1, 1))
     finally:
         monkeypatch.undo()
@@ -155,16 +155,16 @@ def _free_port() -> int:
 @pytest.mark.asyncio
 async def test_a_failed_start_releases_its_port() -> None:
     port = _free_port()
-    refused = EmulatorServer(Settings(start_time=1893456000), port=port, state_document={"version": 999})
+    refused = EmulatorServer(Settings(start_time=START), port=port, state_document={"version": 999})
     with pytest.raises(InvalidArgument, match="state document"):
         await refused.start()
-    async with EmulatorServer(Settings(start_time=1893456000), port=port) as server:
+    async with EmulatorServer(Settings(start_time=START), port=port) as server:
         assert server.port == port
 
 
 @pytest.mark.asyncio
 async def test_starting_twice_is_an_error_and_stopping_on_another_loop_too() -> None:
-    async with EmulatorServer(Settings(start_time=1893456000)) as server:
+    async with EmulatorServer(Settings(start_time=START)) as server:
         with pytest.raises(RuntimeError, match="already started"):
             await server.start()
 
@@ -214,7 +214,7 @@ def test_settings_must_be_settings() -> None:
     ],
 )
 def test_control_arguments_of_the_wrong_type_or_range_are_named(call: Any, named: str) -> None:
-    with ThreadedEmulatorServer(Settings(start_time=1893456000)) as server, pytest.raises(ControlError) as refused:
+    with ThreadedEmulatorServer(Settings(start_time=START)) as server, pytest.raises(ControlError) as refused:
         call(server.control)
     assert refused.value.code == "INVALID_ARGUMENT" and refused.value.message.startswith(f"{named}: ")
 
@@ -222,7 +222,7 @@ def test_control_arguments_of_the_wrong_type_or_range_are_named(call: Any, named
 def test_a_remote_control_checks_its_token_and_refuses_use_after_close() -> None:
     with pytest.raises(ValueError, match="admin_token"):
         remote_control("127.0.0.1:1", admin_token="a\nb")
-    with ThreadedEmulatorServer(Settings(start_time=1893456000)) as server:
+    with ThreadedEmulatorServer(Settings(start_time=START)) as server:
         control = remote_control(server.target)
         control.close()
         with pytest.raises(RuntimeError, match="closed"):
@@ -238,7 +238,7 @@ def test_a_start_that_times_out_leaves_nothing_serving(monkeypatch: pytest.Monke
 
     monkeypatch.setattr("emulator.server.Emulator", slow_emulator)
     port = _free_port()
-    server = ThreadedEmulatorServer(Settings(start_time=1893456000), port=port)
+    server = ThreadedEmulatorServer(Settings(start_time=START), port=port)
     before = set(threading.enumerate())
     with pytest.raises(TimeoutError, match="did not start within 0.05 s"):
         server.start(timeout=0.05)
@@ -261,7 +261,7 @@ def test_a_start_that_times_out_leaves_nothing_serving(monkeypatch: pytest.Monke
 
 
 def test_a_state_over_a_mebibyte_exports_and_imports_again() -> None:
-    with ThreadedEmulatorServer(Settings(start_time=1893456000)) as server:
+    with ThreadedEmulatorServer(Settings(start_time=START)) as server:
         state = server.emulator.state
         for _ in range(3000):
             state.generate_api_key(state.session_token, READ_WRITE, 3600)

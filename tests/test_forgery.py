@@ -19,16 +19,8 @@ from momento_wire_types import auth_pb2, token_pb2
 
 from emulator import Settings, ThreadedEmulatorServer, local_control
 from emulator.core.keys import wrap
-from tests.helpers import START
-from tests.hostile import (
-    GENERATE_API_TOKEN,
-    GENERATE_DISPOSABLE_TOKEN,
-    REFRESH_API_TOKEN,
-    api_key_request,
-    disposable_request,
-    raw_call,
-    refresh_request,
-)
+from tests.builders import START, api_key_request, disposable_request, refresh_request
+from tests.hostile import GENERATE_API_TOKEN, GENERATE_DISPOSABLE_TOKEN, REFRESH_API_TOKEN, raw_call
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 BLANKS = ["", " ", "   ", "\t", "\n", "\r\n", " \t\n ", "\u00a0", "\u2003"]

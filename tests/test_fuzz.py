@@ -26,7 +26,7 @@ from emulator import Settings, ThreadedEmulatorServer, local_control, remote_con
 from emulator._generated import admin_pb2
 from emulator.core.authorization import ACTIONS
 from emulator.services.rpc import MAX_JOURNALED_REQUEST_BYTES, MAX_MOMENTO_REQUEST_BYTES
-from tests.helpers import PT, START
+from tests.builders import PT, START, api_key_request, disposable_request, refresh_request
 from tests.hostile import (
     ADMIN_REQUESTS,
     DELIBERATE,
@@ -35,10 +35,7 @@ from tests.hostile import (
     LOGIN,
     MOMENTO_REQUESTS,
     REFRESH_API_TOKEN,
-    api_key_request,
-    disposable_request,
     raw_call,
-    refresh_request,
 )
 
 ADMIN = "/momento_emulator.admin.v1.Admin/"

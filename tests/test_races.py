@@ -20,8 +20,7 @@ from emulator.core.clock import Clock
 from emulator.core.emulator import Emulator
 from emulator.core.errors import Unauthenticated
 from emulator.core.permissions import Grant, Permissions, Role
-from tests.helpers import START
-from tests.hostile import api_key_request, disposable_request, refresh_request
+from tests.builders import START, api_key_request, disposable_request, refresh_request
 
 RACERS = 200
 

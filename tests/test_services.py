@@ -6,12 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
+import jwt
 import pytest
 from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2, token_pb2_grpc
 from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import Control
-from tests.helpers import PT, START, cache_grant, explicit, status_of, topic_grant
+from tests import builders
+from tests.builders import PT, START, cache_grant, explicit, refresh_request, topic_grant
+from tests.helpers import Factory, status_of
 
 ALL = PT.All()
 
@@ -21,25 +24,24 @@ def function_grant(role: int = pm.FunctionInvoke, **selector: Any) -> PT:
     return PT(function_permissions=PT.FunctionPermissions(role=role, all_caches=ALL, **target))
 
 
-SUPER = pm.Permissions(super_user=pm.SuperUser)
+SUPER = builders.SUPER_USER
 
 
 def api_key_request(token: str, permissions: pm.Permissions | None = SUPER, seconds: int | None = 60, **extra: Any):
-    expiry: dict[str, Any] = (
-        {"never": auth_pb2._GenerateApiTokenRequest.Never()}
-        if seconds is None
-        else {"expires": auth_pb2._GenerateApiTokenRequest.Expires(valid_for_seconds=seconds)}
-    )
-    return auth_pb2._GenerateApiTokenRequest(auth_token=token, permissions=permissions, **expiry, **extra)
+    """The shared builder's request with these ``permissions`` (``None``: the field left unset)."""
+    request = builders.api_key_request(token, ttl=seconds, permissions=permissions or pm.Permissions(), **extra)
+    if permissions is None:
+        request.ClearField("permissions")
+    return request
 
 
 def disposable_request(token: str, permissions: pm.Permissions | None, seconds: int = 60, **extra: Any):
-    return token_pb2._GenerateDisposableTokenRequest(
-        auth_token=token,
-        permissions=permissions,
-        expires=token_pb2._GenerateDisposableTokenRequest.Expires(valid_for_seconds=seconds),
-        **extra,
-    )
+    """The shared builder's request with these ``permissions`` (``None``: the field left unset)."""
+    request = builders.disposable_request(token, ttl=seconds, **extra)
+    request.ClearField("permissions")
+    if permissions is not None:
+        request.permissions.CopyFrom(permissions)
+    return request
 
 
 def test_generate_api_token_from_the_session_token(auth_stub: auth_pb2_grpc.AuthStub, control: Control) -> None:
@@ -69,24 +71,32 @@ def test_super_user_flag_zero_is_still_a_super_user_request(
 def test_refresh_through_the_wire(auth_stub: auth_pb2_grpc.AuthStub, control: Control) -> None:
     first = auth_stub.GenerateApiToken(api_key_request(control.bootstrap().raw_session_token, explicit(cache_grant())))
     control.advance(2)
-    second = auth_stub.RefreshApiToken(
-        auth_pb2._RefreshApiTokenRequest(api_key=first.api_key, refresh_token=first.refresh_token)
-    )
+    second = auth_stub.RefreshApiToken(refresh_request(first.api_key, first.refresh_token))
     assert second.api_key != first.api_key
-    assert second.valid_until == first.valid_until + 2
-    code, _ = status_of(
-        lambda: auth_stub.RefreshApiToken(
-            auth_pb2._RefreshApiTokenRequest(api_key=first.api_key, refresh_token=first.refresh_token)
-        )
-    )
+    assert second.refresh_token and second.refresh_token != first.refresh_token
+    assert second.endpoint == first.endpoint == control.bootstrap().endpoint != ""
+    assert second.valid_until == first.valid_until + 2 == START + 62
+    code, _ = status_of(lambda: auth_stub.RefreshApiToken(refresh_request(first.api_key, first.refresh_token)))
     assert code is grpc.StatusCode.UNAUTHENTICATED
+    third = auth_stub.RefreshApiToken(refresh_request(second.api_key, second.refresh_token))
+    assert third.valid_until == START + 62
 
 
 def test_login_streams_a_message_then_a_session_token(auth_stub: auth_pb2_grpc.AuthStub) -> None:
     responses = list(auth_stub.Login(auth_pb2._LoginRequest()))
     assert [r.WhichOneof("state") for r in responses] == ["message", "logged_in"]
+    assert responses[0].message.text == "momento-auth-emulator: logged in"
+    assert responses[-1].logged_in.valid_for_seconds == 86400  # the default login_ttl: a day
     session = responses[-1].logged_in.session_token
     assert auth_stub.GenerateApiToken(api_key_request(session, seconds=None)).api_key
+
+
+def test_login_lasts_the_configured_login_ttl(make_server: Factory) -> None:
+    with grpc.insecure_channel(make_server(login_ttl=90).target) as channel:
+        auth = auth_pb2_grpc.AuthStub(channel)
+        logged_in = list(auth.Login(auth_pb2._LoginRequest(), timeout=10))[-1].logged_in
+    assert logged_in.valid_for_seconds == 90
+    assert jwt.decode(logged_in.session_token, options={"verify_signature": False})["exp"] == START + 90
 
 
 def test_disposable_token_with_token_id(token_stub: token_pb2_grpc.TokenStub, control: Control) -> None:

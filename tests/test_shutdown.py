@@ -12,8 +12,8 @@ from momento_wire_types import auth_pb2_grpc, token_pb2_grpc
 
 from emulator import remote_control
 from emulator.server import DEFAULT_GRACE_SECONDS
+from tests.builders import api_key_request, disposable_request, refresh_request
 from tests.helpers import EmulatorProcess
-from tests.hostile import api_key_request, disposable_request, refresh_request
 
 CALL_DEADLINE = 15.0  # longer than the grace period: a call that hits it was left hanging
 SLOW_CALL = 1.0  # an injected delay, so some calls are surely in flight when the signal lands

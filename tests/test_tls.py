@@ -21,7 +21,8 @@ from emulator import Settings, ThreadedEmulatorServer
 from emulator.core.keys import unwrap
 from emulator.server import PortInUse
 from emulator.tls import Certificate, TlsError, TlsOptions, certificate_names, hosts_line, service_hosts
-from tests.helpers import START, EmulatorProcess, cache_grant, clean_env, mint_disposable, run_cli, status_of
+from tests.builders import START, cache_grant
+from tests.helpers import EmulatorProcess, clean_env, mint_disposable, run_cli, status_of
 
 ENDPOINT = "momento.test"
 

@@ -24,7 +24,8 @@ from momento_wire_types import token_pb2_grpc
 
 from emulator import Settings, ThreadedEmulatorServer, local_control
 from emulator.sdk import split_target
-from tests.helpers import START, mint_disposable, sdk_credentials, topic_grant
+from tests.builders import START, topic_grant
+from tests.helpers import mint_disposable, sdk_credentials
 
 CACHE, OTHER_CACHE = "c", "d"
 # The SDK's default 5 s deadline also ends a subscription stream; a loaded machine needs longer.

@@ -14,7 +14,8 @@ from momento_wire_types import cachepubsub_pb2_grpc as pb_grpc
 from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import Settings, ThreadedEmulatorServer, local_control
-from tests.helpers import START, explicit, mint_api_key, mint_disposable, status_of, topic_grant
+from tests.builders import START, explicit, topic_grant
+from tests.helpers import mint_api_key, mint_disposable, status_of
 
 CACHE = "c"
 DEADLINE = 30.0  # per stream: a broken emulator fails the test instead of hanging it

@@ -17,7 +17,7 @@ from momento_wire_types import permissionmessages_pb2 as pm
 from emulator import Settings
 from emulator.server import EmulatorServer, PortInUse
 from emulator.web import MAX_BODY_BYTES, Mode, metadata_of, timeout_of
-from tests.helpers import START, cache_grant
+from tests.builders import START, cache_grant
 
 TEXT = {"Content-Type": "application/grpc-web-text", "X-Grpc-Web": "1"}
 BINARY = {"Content-Type": "application/grpc-web+proto", "X-Grpc-Web": "1"}

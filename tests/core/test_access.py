@@ -9,9 +9,8 @@ from emulator.core.config import Settings
 from emulator.core.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from emulator.core.permissions import Permissions
 from emulator.core.state import State
+from tests.builders import START
 from tests.core.grants import R, cache, perms
-
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
-
-START = 1893456000.0  # 2030-01-01T00:00:00Z
+from tests.builders import START
 
 
 def test_manual_clock_is_frozen_at_its_start() -> None:

@@ -12,8 +12,8 @@ from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import FailedPrecondition, InvalidArgument, LimitExceeded, NotFound
 from emulator.core.state import State
+from tests.builders import START
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 MINUTE = CollectionTtl(60_000)
 MINUTE_NO_REFRESH = CollectionTtl(60_000, refresh=False)
 

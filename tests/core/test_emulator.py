@@ -8,8 +8,8 @@ from emulator.core.clock import ClockMode
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
-
-START = 1893456000.0  # 2030-01-01T00:00:00Z
+from emulator.core.state import State
+from tests.builders import START
 
 
 @pytest.mark.parametrize(
@@ -47,6 +47,40 @@ def test_a_reset_refused_by_its_settings_changes_nothing() -> None:
     with pytest.raises(InvalidArgument, match="^max_disposable_ttl: "):
         emulator.reset(max_disposable_ttl=0)
     assert emulator.state is state and emulator.settings is settings
+
+
+def test_a_reset_whose_new_state_cannot_be_built_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The overrides are valid; reset() fails later, while the new state is built."""
+    emulator = Emulator(Settings(start_time=START))
+    state, settings = emulator.state, emulator.settings
+
+    def refuse(self: State) -> State:
+        raise InvalidArgument("super_user_key: refused while bootstrapping")
+
+    monkeypatch.setattr(State, "bootstrap", refuse)
+    with pytest.raises(InvalidArgument, match="refused while bootstrapping"):
+        emulator.reset(start_time=START + 60, max_disposable_ttl=60)
+    assert emulator.state is state and emulator.settings is settings
+
+
+def test_settings_without_an_endpoint_or_a_start_are_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The host's time in whole seconds and "localhost", fixed once so that every reset starts alike."""
+    monkeypatch.setattr("emulator.core.emulator.wall_time", lambda: START + 0.75)
+    emulator = Emulator(Settings())
+    assert (emulator.settings.start_time, emulator.settings.endpoint) == (START, "localhost")
+    monkeypatch.setattr("emulator.core.emulator.wall_time", lambda: START + 99)
+    emulator.state.clock.advance(5)
+    assert emulator.reset().clock.now() == START
+    given = Emulator(Settings(start_time=START + 1, endpoint="e.test")).settings
+    assert (given.start_time, given.endpoint) == (START + 1, "e.test")
+
+
+def test_export_then_load_restores_the_exported_state() -> None:
+    emulator = Emulator(Settings(start_time=START))
+    document = emulator.export()
+    emulator.reset()
+    loaded = emulator.load(document)
+    assert emulator.state is loaded and emulator.export() == document
 
 
 @pytest.mark.parametrize(

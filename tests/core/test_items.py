@@ -10,8 +10,8 @@ from emulator.core.emulator import Emulator
 from emulator.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, LimitExceeded, NotFound
 from emulator.core.items import Condition, TtlUpdate, When, parse_int64, value_hash
 from emulator.core.state import State
+from tests.builders import START
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 MINUTE_MS = 60_000
 
 

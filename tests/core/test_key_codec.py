@@ -14,6 +14,7 @@ from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import Unauthenticated
 from emulator.core.keys import VERIFIED_KEYS_CACHED, KeyCodec
 from emulator.core.permissions import SUPER_USER, Grant, Permissions, Role, Selector, to_json
+from tests.builders import START
 
 SECRET = bytes(range(32))
 READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
@@ -22,7 +23,7 @@ READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
 def credential(
     key_id: str = "0123456789abcdef", token_id: str = "", valid_until: int | None = 1893459600
 ) -> Credential:
-    return Credential(key_id, Kind.API_KEY, READ_WRITE, 1893456000.0, valid_until, 3600, token_id)
+    return Credential(key_id, Kind.API_KEY, READ_WRITE, START, valid_until, 3600, token_id)
 
 
 def test_an_edited_key_is_refused_even_after_the_genuine_one_was_verified() -> None:

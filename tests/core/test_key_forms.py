@@ -11,8 +11,8 @@ from emulator.core.errors import Unauthenticated
 from emulator.core.keys import unwrap
 from emulator.core.permissions import Grant, Permissions, Role
 from emulator.core.state import State
+from tests.builders import START
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
 
 

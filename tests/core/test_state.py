@@ -12,8 +12,8 @@ from emulator.core.errors import InvalidArgument, NotFound, PermissionDenied, Un
 from emulator.core.keys import unwrap, wrap
 from emulator.core.permissions import ALL, SUPER_USER, Grant, Permissions, Role, Selector
 from emulator.core.state import State
+from tests.builders import START
 
-START = 1893456000.0  # 2030-01-01T00:00:00Z
 READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
 KEY_SCOPED = Permissions(grants=(Grant(Role.CACHE_READ_ONLY, Selector("c"), Selector(b"k")),))
 

@@ -9,6 +9,7 @@ from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument, LimitExceeded, NotFound, Unavailable
 from emulator.core.topics import SUBSCRIPTIONS_LIMIT, Discontinuity, TopicMessage, Topics
+from tests.builders import START
 
 
 def with_caches(history: int, max_subscriptions: int) -> Topics:
@@ -213,7 +214,7 @@ def test_empty_names_are_refused_naming_the_field(topics: Topics, cache: str, to
 
 
 def test_reset_ends_open_subscriptions_and_starts_without_topics() -> None:
-    emulator = Emulator(Settings(start_time=1893456000.0))
+    emulator = Emulator(Settings(start_time=START))
     emulator.state.caches.create("c")
     subscription = emulator.state.topics.subscribe("c", "t")
     emulator.state.topics.publish("c", "t", "x")
@@ -223,7 +224,7 @@ def test_reset_ends_open_subscriptions_and_starts_without_topics() -> None:
 
 
 def test_an_import_ends_open_subscriptions_and_topics_are_not_exported() -> None:
-    emulator = Emulator(Settings(start_time=1893456000.0))
+    emulator = Emulator(Settings(start_time=START))
     emulator.state.caches.create("c")
     subscription = emulator.state.topics.subscribe("c", "t")
     emulator.state.topics.publish("c", "t", "x")
@@ -235,7 +236,7 @@ def test_an_import_ends_open_subscriptions_and_topics_are_not_exported() -> None
 
 
 def test_deleting_a_cache_ends_its_subscriptions_with_not_found_and_forgets_its_topics() -> None:
-    state = Emulator(Settings(start_time=1893456000.0)).state
+    state = Emulator(Settings(start_time=START)).state
     state.caches.create("c")
     subscription = state.topics.subscribe("c", "t")
     state.topics.publish("c", "t", "x")

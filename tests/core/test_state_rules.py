@@ -1,0 +1,266 @@
+"""The state's rules at their boundaries, the records it keeps and the exact words of its refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from emulator.core.config import Settings
+from emulator.core.credentials import Credential, Kind
+from emulator.core.errors import EmulatorError, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
+from emulator.core.keys import wrap
+from emulator.core.permissions import SUPER_USER, Grant, Permissions, Role, Selector
+from emulator.core.state import MAX_DESCRIPTION_LENGTH, MAX_TOKEN_ID_LENGTH, State
+from tests.builders import START
+
+READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
+KEY_SCOPED = Permissions(grants=(Grant(Role.CACHE_READ_ONLY, Selector("c"), Selector(b"k")),))
+
+
+@pytest.fixture
+def state() -> State:
+    return State(Settings(start_time=START, endpoint="emulator.test")).bootstrap()
+
+
+def test_the_limits_are_the_documented_ones() -> None:
+    assert (MAX_TOKEN_ID_LENGTH, MAX_DESCRIPTION_LENGTH) == (64, 1024)
+
+
+def test_a_description_of_1024_characters_is_kept_and_1025_is_refused(state: State) -> None:
+    kept = state.generate_api_key(state.session_token, READ_WRITE, 60, description="d" * 1024)
+    assert kept.credential is not None and kept.credential.description == "d" * 1024
+    with pytest.raises(InvalidArgument) as refused:
+        state.generate_api_key(state.session_token, READ_WRITE, 60, description="d" * 1025)
+    assert refused.value.message == "description: 1025 characters; at most 1024 allowed"
+
+
+@pytest.mark.parametrize("kind", ["api key", "disposable token"])
+def test_a_token_id_of_64_characters_is_kept_and_65_is_refused(state: State, kind: str) -> None:
+    def mint(token_id: str) -> Credential | None:
+        if kind == "api key":
+            return state.generate_api_key(state.session_token, READ_WRITE, 60, token_id=token_id).credential
+        return state.generate_disposable_token(state.session_token, KEY_SCOPED, 60, token_id=token_id).credential
+
+    kept = mint("t" * 64)
+    assert kept is not None and kept.token_id == "t" * 64
+    with pytest.raises(InvalidArgument) as refused:
+        mint("t" * 65)
+    assert refused.value.message == "token_id: 65 characters; at most 64 allowed"
+
+
+@pytest.mark.parametrize("ttl", [1, 2])
+def test_the_shortest_lifetimes_are_allowed(state: State, ttl: int) -> None:
+    assert state.generate_api_key(state.session_token, READ_WRITE, ttl).valid_until == START + ttl
+    assert state.generate_disposable_token(state.session_token, KEY_SCOPED, ttl).valid_until == START + ttl
+
+
+def test_every_record_says_who_issued_it(state: State) -> None:
+    session = state.find(state.session_token)
+    boot = state.find(state.super_user_key)
+    assert (session.kind, session.issued_by, boot.kind, boot.issued_by) == (
+        Kind.SESSION, "bootstrap", Kind.API_KEY, "bootstrap",
+    )  # fmt: skip
+    login = state.login()
+    assert login.credential is not None and login.credential.issued_by == "login"
+    assert login.credential.valid_until == START + 86400 and login.valid_until == START + 86400
+    key = state.generate_api_key(login.api_key, READ_WRITE, 60, token_id="t", description="d").credential
+    assert key is not None
+    assert key == Credential(
+        key.key_id, Kind.API_KEY, READ_WRITE, START, int(START) + 60, 60,
+        token_id="t", description="d", refresh_token=key.refresh_token, issued_by=login.credential.key_id,
+        signature=key.signature,
+    )  # fmt: skip
+    assert len(key.key_id) == 16 and len(key.refresh_token or "") == 48
+    token = state.generate_disposable_token(state.super_user_key, KEY_SCOPED, 60, token_id="p").credential
+    assert token is not None and token.issued_by == boot.key_id and token.token_id == "p"
+    issued = state.generate_api_key(state.session_token, READ_WRITE, 60)
+    renewed = state.refresh_api_key(issued.api_key, issued.refresh_token).credential
+    assert renewed is not None and issued.credential is not None
+    assert renewed.issued_by == issued.credential.key_id
+
+
+def test_a_spent_or_revoked_refresh_token_is_gone_from_the_record(state: State) -> None:
+    first = state.generate_api_key(state.session_token, READ_WRITE, 60)
+    assert first.credential is not None
+    state.refresh_api_key(first.api_key, first.refresh_token)
+    assert first.credential.refresh_token is None
+    second = state.generate_api_key(state.session_token, READ_WRITE, 60)
+    revoked = state.revoke(second.api_key)
+    assert revoked.refresh_token is None and revoked.revoked_at == START
+
+
+def test_a_revoked_key_stays_revoked_at_its_first_revocation(state: State) -> None:
+    issued = state.generate_api_key(state.session_token, READ_WRITE, 600)
+    state.revoke(issued.api_key)
+    state.clock.advance(10)
+    assert state.revoke(issued.api_key).revoked_at == START
+
+
+def test_a_key_expires_at_the_instant_its_signature_says(state: State) -> None:
+    issued = state.generate_api_key(state.session_token, READ_WRITE, 60)
+    state.clock.advance(60 + 3600 + 1)
+    state.generate_api_key(state.session_token, READ_WRITE, 60)  # prunes the expired record
+    with pytest.raises(Unauthenticated) as refused:
+        state.generate_api_key(issued.api_key, READ_WRITE, 60)
+    assert refused.value.message == "auth_token: the credential expired"
+
+
+def test_a_record_pruned_exactly_at_its_expiry_is_still_called_expired() -> None:
+    state = State(Settings(start_time=START, expired_retention=0)).bootstrap()
+    issued = state.generate_api_key(state.session_token, READ_WRITE, 60)
+    state.clock.advance(60)
+    state.generate_api_key(state.session_token, READ_WRITE, 60)  # prunes it: retention 0
+    with pytest.raises(Unauthenticated) as refused:
+        state.refresh_api_key(issued.api_key, issued.refresh_token)
+    assert refused.value.message == "api_key: the credential expired"
+    with pytest.raises(NotFound) as missing:
+        state.find(issued.api_key)
+    assert issued.credential is not None
+    assert missing.value.message == (
+        f"key: {issued.credential.key_id} is no longer held (expired and pruned, or from before a reset)"
+    )
+
+
+def test_the_endpoint_of_the_settings_is_signed_into_keys() -> None:
+    state = State(Settings(start_time=START, endpoint="e.test")).bootstrap()
+    claims = state.codec.decode(state.super_user_key)
+    assert (claims["c"], claims["cp"]) == ("cache.e.test", "control.e.test")
+    assert state.wrap("k") == wrap("k", "e.test")
+
+
+def test_a_fresh_state_holds_no_credentials_and_no_journal_until_bootstrap() -> None:
+    state = State(Settings(start_time=START))
+    assert (state.session_token, state.super_user_key, state.credentials()) == ("", "", [])
+    assert state.journal.entries() == []
+    assert state.settings.journal_size == 10_000
+
+
+Call = Callable[[State], object]
+REFUSALS: list[tuple[str, Call, type[EmulatorError], str]] = [
+    (
+        "super-user mints super-user",
+        lambda s: s.generate_api_key(s.super_user_key, SUPER_USER, 60),
+        PermissionDenied,
+        "Insufficient permissions: a super-user API key cannot mint super-user keys; use a session token",
+    ),
+    (
+        "explicit key mints a key",
+        lambda s: s.generate_api_key(s.generate_api_key(s.session_token, READ_WRITE, 60).api_key, READ_WRITE, 60),
+        PermissionDenied,
+        "Insufficient permissions: an API key with explicit permissions cannot mint an API key",
+    ),
+    (
+        "explicit key mints a token",
+        lambda s: s.generate_disposable_token(
+            s.generate_api_key(s.session_token, READ_WRITE, 60).api_key, KEY_SCOPED, 60
+        ),
+        PermissionDenied,
+        "Insufficient permissions: an API key with explicit permissions cannot mint a disposable token",
+    ),
+    (
+        "disposable token mints a key",
+        lambda s: s.generate_api_key(
+            s.generate_disposable_token(s.session_token, KEY_SCOPED, 60).api_key, READ_WRITE, 60
+        ),
+        PermissionDenied,
+        "Insufficient permissions: a disposable token with explicit permissions cannot mint an API key",
+    ),
+    (
+        "zero lifetime",
+        lambda s: s.generate_api_key(s.session_token, READ_WRITE, 0),
+        InvalidArgument,
+        "expires.valid_for_seconds: must be greater than 0",
+    ),
+    (
+        "zero disposable lifetime",
+        lambda s: s.generate_disposable_token(s.session_token, KEY_SCOPED, 0),
+        InvalidArgument,
+        "expires.valid_for_seconds: must be greater than 0",
+    ),
+    (
+        "refresh a never-expiring key",
+        lambda s: s.refresh_api_key(s.super_user_key, "x"),
+        Unauthenticated,
+        "api_key: a key that never expires has no refresh token and cannot be refreshed",
+    ),
+    (
+        "refresh a session token",
+        lambda s: s.refresh_api_key(s.session_token, "x"),
+        Unauthenticated,
+        "api_key: a session token cannot be refreshed",
+    ),
+    (
+        "refresh a disposable token",
+        lambda s: s.refresh_api_key(s.generate_disposable_token(s.session_token, KEY_SCOPED, 60).api_key, "x"),
+        Unauthenticated,
+        "api_key: a disposable token cannot be refreshed",
+    ),
+    (
+        "refresh with a wrong token",
+        lambda s: s.refresh_api_key(s.generate_api_key(s.session_token, READ_WRITE, 60).api_key, "x"),
+        Unauthenticated,
+        "refresh_token: not the current refresh token of this api_key",
+    ),
+    (
+        "refresh with a blank token",
+        lambda s: s.refresh_api_key(s.generate_api_key(s.session_token, READ_WRITE, 60).api_key, " "),
+        Unauthenticated,
+        "refresh_token: not the current refresh token of this api_key",
+    ),
+    (
+        "refresh nothing",
+        lambda s: s.refresh_api_key("", "x"),
+        Unauthenticated,
+        "api_key: no credential was given",
+    ),
+    (
+        "mint with a foreign key",
+        lambda s: s.generate_api_key("not-a-key", READ_WRITE, 60),
+        Unauthenticated,
+        "auth_token: the credential is not a key this emulator issued (bad signature or format)",
+    ),
+    (
+        "find a 16-hex id never issued",
+        lambda s: s.find("0123456789abcdef"),
+        NotFound,
+        "key: '0123456789abcdef' is neither a key id nor a key this emulator issued",
+    ),
+    (
+        "find a short unknown text",
+        lambda s: s.find("secret-ish"),
+        NotFound,
+        "key: 'secr… (10 characters)' is neither a key id nor a key this emulator issued",
+    ),
+    (
+        "find 24 unknown characters",
+        lambda s: s.find("abcdefghijklmnopqrstuvwx"),
+        NotFound,
+        "key: 'abcd… (24 characters)' is neither a key id nor a key this emulator issued",
+    ),
+    (
+        "find 25 unknown characters",
+        lambda s: s.find("abcdefghijklmnopqrstuvwxy"),
+        NotFound,
+        "key: 'abcdefgh…vwxy' is neither a key id nor a key this emulator issued",
+    ),
+    (
+        "find 16 characters that are not hex",
+        lambda s: s.find("0123456789abcdeg"),
+        NotFound,
+        "key: '0123… (16 characters)' is neither a key id nor a key this emulator issued",
+    ),
+    (
+        "find 17 hex digits",
+        lambda s: s.find("0123456789abcdef0"),
+        NotFound,
+        "key: '0123… (17 characters)' is neither a key id nor a key this emulator issued",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS])
+def test_each_refusal_in_its_exact_words(state: State, call: Call, error: type[EmulatorError], message: str) -> None:
+    with pytest.raises(error) as refused:
+        call(state)
+    assert refused.value.message == message
