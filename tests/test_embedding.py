@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import subprocess
 import sys
@@ -147,9 +148,23 @@ READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free port the kernel never hands to a ``port 0`` bind: below the ephemeral range, so no other
+    test worker's server can take it between our probe and our bind (the race of picking an ephemeral one)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ranges:
+            ephemeral_low = int(ranges.read().split()[0])
+    except OSError:
+        ephemeral_low = 32768  # Linux's default where the setting cannot be read
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, ephemeral_low - 10_000), ephemeral_low)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 @pytest.mark.asyncio

@@ -23,8 +23,9 @@ from momento_wire_types import auth_pb2, token_pb2
 from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import Settings, ThreadedEmulatorServer, local_control, remote_control
-from emulator._generated import admin_pb2
+from emulator._generated import admin_pb2, admin_pb2_grpc
 from emulator.core.authorization import ACTIONS
+from emulator.core.clock import to_iso
 from emulator.services.rpc import MAX_JOURNALED_REQUEST_BYTES, MAX_MOMENTO_REQUEST_BYTES
 from tests.builders import PT, START, api_key_request, disposable_request, refresh_request
 from tests.hostile import (
@@ -101,6 +102,15 @@ class Fuzz:
         call = self.channel.unary_unary(path, response_deserializer=response_type.FromString)
         return call(request.SerializeToString(), timeout=10)
 
+    def mint(self, path: str, request: Message) -> tuple[grpc.StatusCode, str, Any]:
+        """Send a mint request; its status, details and (when OK) decoded response."""
+        call = self.channel.unary_unary(path, response_deserializer=MINTS[path].FromString)
+        try:
+            return grpc.StatusCode.OK, "", call(request.SerializeToString(), timeout=10)
+        except grpc.RpcError as error:
+            assert error.code() in DELIBERATE, f"{path} answered {error.code().name}: {error.details()}"
+            return error.code(), error.details() or "", None
+
     def send(self, path: str, body: bytes) -> tuple[grpc.StatusCode, str]:
         code, details = raw_call(self.channel, path, body)
         assert code in DELIBERATE, f"{path} answered {code.name}: {details}"
@@ -151,6 +161,29 @@ def fuzz(fuzz_server: ThreadedEmulatorServer) -> Iterator[Fuzz]:
         harness.reset()
         yield harness
         harness.assert_alive()
+
+
+# Our limits on the mint requests' free-text fields (emulator/core/state.py).
+FIELD_LIMITS = {"token_id": 64, "description": 1024}
+MINTS = {
+    GENERATE_API_TOKEN: auth_pb2._GenerateApiTokenResponse,
+    GENERATE_DISPOSABLE_TOKEN: token_pb2._GenerateDisposableTokenResponse,
+}
+
+
+def assert_described_as_minted(fuzz: Fuzz, request: Any, response: Any) -> None:
+    """The admin API's description of a freshly minted key matches the request and the response."""
+    info = admin_pb2_grpc.AdminStub(fuzz.channel).DescribeKey(admin_pb2.KeyRequest(key=response.api_key), timeout=10)
+    never = request.WhichOneof("expiry") == "never" if hasattr(request, "never") else False
+    assert info.kind == (
+        "disposable_token" if isinstance(request, token_pb2._GenerateDisposableTokenRequest) else "api_key"
+    )
+    assert (info.status, info.token_id) == ("active", request.token_id)
+    assert info.description == getattr(request, "description", "")
+    assert info.valid_for_seconds == (0 if never else request.expires.valid_for_seconds)
+    assert info.valid_until == ("" if never else to_iso(response.valid_until))
+    assert response.valid_until == (0 if never else START + request.expires.valid_for_seconds)
+    assert info.refreshable is bool(getattr(response, "refresh_token", "")) is (info.kind == "api_key" and not never)
 
 
 # --- strategies -----------------------------------------------------------------------------
@@ -245,9 +278,47 @@ def mutate(body: bytes, data: st.DataObject) -> bytes:
 @BOUNDED
 @given(data=st.data())
 def test_generated_momento_requests_get_deliberate_statuses(fuzz: Fuzz, path: str, data: st.DataObject) -> None:
-    """Random field values, unknown enum values and wide permission lists never escape as INTERNAL."""
+    """Random field values, unknown enum values and wide permission lists never escape as INTERNAL;
+    an oversized field is never accepted, and an accepted mint is exactly what the admin API describes."""
     request = data.draw(messages(MOMENTO_REQUESTS[path], fuzz.texts()))
-    fuzz.send(path, request.SerializeToString())
+    if path not in MINTS:
+        fuzz.send(path, request.SerializeToString())
+        return
+    code, details, response = fuzz.mint(path, request)
+    oversized = [name for name, limit in FIELD_LIMITS.items() if len(getattr(request, name, "")) > limit]
+    assert not (oversized and code == grpc.StatusCode.OK), f"{path} accepted oversized {oversized}"
+    if code == grpc.StatusCode.OK:
+        assert_described_as_minted(fuzz, request, response)
+
+
+@BOUNDED
+@given(
+    disposable=st.booleans(),
+    caller=st.sampled_from(["session", "super_user"]),
+    token_id=st.one_of(st.text(max_size=70), st.sampled_from(["t" * 64, "t" * 65, "\u00e9" * 65])),
+    description=st.one_of(st.text(max_size=20), st.sampled_from(["d" * 1024, "d" * 1025])),
+    ttl=st.one_of(st.none(), st.integers(1, 4000), st.sampled_from([3600, 3601])),
+)
+def test_mints_near_their_limits_are_refused_or_described_exactly(
+    fuzz: Fuzz, disposable: bool, caller: str, token_id: str, description: str, ttl: int | None
+) -> None:
+    """Valid mints with fields around their limits: an oversized field is never OK (and is named), and
+    an OK mint is exactly what the admin API describes."""
+    auth_token = fuzz.credentials[caller]
+    if disposable:
+        path, request = GENERATE_DISPOSABLE_TOKEN, disposable_request(auth_token, ttl=ttl or 60, token_id=token_id)
+    else:
+        path = GENERATE_API_TOKEN
+        request = api_key_request(auth_token, ttl=ttl, token_id=token_id, description=description)
+    code, details, response = fuzz.mint(path, request)
+    refused = [name for name, limit in FIELD_LIMITS.items() if len(getattr(request, name, "")) > limit]
+    if disposable and (ttl or 60) > 3600:
+        refused.append("expires.valid_for_seconds")
+    if refused:  # never OK, and the refusal names one of the fields out of bounds
+        assert code == grpc.StatusCode.INVALID_ARGUMENT and details.split(":")[0] in refused, details
+    else:
+        assert code == grpc.StatusCode.OK, details
+        assert_described_as_minted(fuzz, request, response)
 
 
 @pytest.mark.parametrize("path", sorted(MOMENTO_REQUESTS))
@@ -312,6 +383,8 @@ def test_huge_strings_in_every_string_field_are_refused_deliberately(fuzz: Fuzz)
             code, details = fuzz.send(path, request.SerializeToString())
             # RESOURCE_EXHAUSTED here would mean details too large for a header, not a refused request.
             assert code != grpc.StatusCode.RESOURCE_EXHAUSTED, (path, fd.name, details[:200])
+            if path in MOMENTO_REQUESTS:  # every Momento string field has a limit far below 800 KB
+                assert code != grpc.StatusCode.OK, (path, fd.name)
             assert len(details) < 4096
             if path.startswith(ADMIN):
                 fuzz.sweep()
@@ -394,7 +467,11 @@ def test_mutated_state_documents_import_or_are_refused(fuzz: Fuzz, data: st.Data
     else:
         parent[path[-1]] = data.draw(json_values)
     try:
-        fuzz.send(ADMIN + "ImportState", admin_pb2.StateDocument(json=json.dumps(document)).SerializeToString())
+        code, _ = fuzz.send(
+            ADMIN + "ImportState", admin_pb2.StateDocument(json=json.dumps(document)).SerializeToString()
+        )
+        if code == grpc.StatusCode.OK:
+            assert_round_trips(fuzz, document)
         fuzz.sweep()
         for key in list(fuzz.credentials.values()):
             fuzz.send(ADMIN + "DescribeKey", admin_pb2.KeyRequest(key=key).SerializeToString())
@@ -403,6 +480,31 @@ def test_mutated_state_documents_import_or_are_refused(fuzz: Fuzz, data: st.Data
             fuzz.send(GENERATE_DISPOSABLE_TOKEN, disposable_request(key).SerializeToString())
     finally:
         fuzz.reset()
+
+
+def assert_round_trips(fuzz: Fuzz, imported: dict[str, Any]) -> None:
+    """What was imported exports again with the same credentials, and that export imports to itself."""
+    admin = admin_pb2_grpc.AdminStub(fuzz.channel)
+    exported = json.loads(admin.ExportState(admin_pb2.ExportStateRequest(), timeout=10).json)
+    assert [c["key_id"] for c in exported["credentials"]] == [c["key_id"] for c in imported["credentials"]]
+    for name in ("secret", "session_token", "super_user_key"):
+        assert exported[name] == imported[name], name
+    admin.ImportState(admin_pb2.StateDocument(json=json.dumps(exported)), timeout=10)
+    again = json.loads(admin.ExportState(admin_pb2.ExportStateRequest(), timeout=10).json)
+    if exported["clock"]["mode"] == "system":  # a running clock moves between the two exports
+        del exported["clock"]["now"], again["clock"]["now"]
+    assert again == exported
+
+
+def test_an_unmutated_export_round_trips(fuzz: Fuzz) -> None:
+    """The oracle of the property above holds for the document as exported, faults and revocations included."""
+    fuzz.control.add_fault("GenerateApiToken", "UNAVAILABLE", count=1, key_id="k")
+    fuzz.control.revoke_key(fuzz.credentials["explicit"])
+    document = fuzz.control.export_state()
+    assert fuzz.send(ADMIN + "ImportState", admin_pb2.StateDocument(json=json.dumps(document)).SerializeToString())[
+        0
+    ] == (grpc.StatusCode.OK)
+    assert_round_trips(fuzz, document)
 
 
 def test_deeply_nested_state_document_is_invalid_argument(fuzz: Fuzz) -> None:
