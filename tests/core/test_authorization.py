@@ -222,6 +222,73 @@ EXPECTED_ACTIONS: dict[str, Capability] = {
     "invoke-function": Capability.INVOKE,
     **dict.fromkeys(CONTROL_PLANE, Capability.CONTROL_PLANE),
 }
+# The wire names of the data RPCs, from the capability table of the data-plane spec.
+EXPECTED_WIRE_ACTIONS: dict[str, Capability] = {
+    **dict.fromkeys(
+        [
+            "Get",
+            "GetWithHash",
+            "GetBatch",
+            "KeysExist",
+            "ItemGetTtl",
+            "ItemGetType",
+            "DictionaryGet",
+            "DictionaryFetch",
+            "DictionaryLength",
+            "SetFetch",
+            "SetSample",
+            "SetContains",
+            "SetLength",
+            "ListFetch",
+            "ListLength",
+            "SortedSetFetch",
+            "SortedSetGetScore",
+            "SortedSetGetRank",
+            "SortedSetLength",
+            "SortedSetLengthByScore",
+        ],
+        Capability.READ,
+    ),
+    **dict.fromkeys(
+        [
+            "Set",
+            "SetBatch",
+            "Delete",
+            "DictionarySet",
+            "DictionaryDelete",
+            "SetUnion",
+            "SetDifference",
+            "ListRemove",
+            "ListRetain",
+            "ListErase",
+            "SortedSetPut",
+            "SortedSetRemove",
+            "UpdateTtl",
+        ],
+        Capability.WRITE,
+    ),
+    **dict.fromkeys(["SetIf", "SetIfHash", "SetIfNotExists"], Capability.CONDITIONAL_WRITE),
+    **dict.fromkeys(
+        [
+            "Increment",
+            "DictionaryIncrement",
+            "ListPushFront",
+            "ListPushBack",
+            "ListConcatenateFront",
+            "ListConcatenateBack",
+            "ListPopFront",
+            "ListPopBack",
+            "SetPop",
+            "SortedSetIncrement",
+            "SortedSetUnionStore",
+        ],
+        Capability.STATE_RETURNING_WRITE,
+    ),
+    "Publish": Capability.PUBLISH,
+    "Subscribe": Capability.SUBSCRIBE,
+    **dict.fromkeys(["CreateCache", "DeleteCache", "ListCaches", "FlushCache"], Capability.CONTROL_PLANE),
+}
+EXPECTED_ACTIONS.update(EXPECTED_WIRE_ACTIONS)
 # What each role allows, from the spec's role table.
 EXPECTED_ROLES: dict[Role, set[Capability]] = {
     **CACHE_ROLE_TABLE,

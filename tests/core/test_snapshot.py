@@ -38,9 +38,9 @@ def test_the_document_has_exactly_these_fields() -> None:
     document = export_state(state)
     assert set(document) == {
         "format", "version", "clock", "secret", "session_token", "super_user_key", "static_keys", "credentials",
-        "faults",
+        "faults", "caches",
     }  # fmt: skip
-    assert (document["format"], document["version"]) == ("momento-auth-emulator/state", 1)
+    assert (document["format"], document["version"]) == ("momento-auth-emulator/state", 2)
     assert document["clock"] == {"mode": "manual", "now": "2030-01-01T00:00:01.500000Z"}
     assert base64.b64decode(document["secret"]) == state.codec.secret
     assert (document["session_token"], document["super_user_key"]) == (state.session_token, "my-fixed-key")
@@ -112,8 +112,8 @@ def test_a_secret_of_16_bytes_is_enough() -> None:
 DELETE = object()
 REFUSALS: list[tuple[tuple[Any, ...], Any, str]] = [
     (("format",), "x", "format: 'x' is not 'momento-auth-emulator/state'"),
-    (("version",), "1", "version: '1' is not supported (expected 1)"),
-    (("version",), 2, "version: 2 is not supported (expected 1)"),
+    (("version",), "1", "version: '1' is not supported (expected 1 or 2)"),
+    (("version",), 3, "version: 3 is not supported (expected 1 or 2)"),
     (("clock",), DELETE, "clock: missing 'clock'"),
     (("clock",), [], "clock: expected an object, got list"),
     (("clock", "now"), "yesterday", "clock.now: 'yesterday' is not an ISO 8601 instant"),
