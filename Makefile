@@ -5,10 +5,12 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 PROFILER := $(VENV)/.profiler
+MUTMUT := $(VENV)/.mutmut
+COVERAGE := $(VENV)/.coverage-tool
 NODE_DIR := tests/node
 ARGS ?=
 
-.PHONY: run test venv proto proto-check lint typecheck pytest node-test browser-test bench profile clean
+.PHONY: run test venv proto proto-check lint typecheck pytest node-test browser-test bench profile mutation coverage clean
 
 # Serving needs the runtime dependencies only; the checks and tests add their tools on top.
 $(RUNTIME): pyproject.toml
@@ -93,5 +95,35 @@ $(PROFILER): $(STAMP)
 profile: $(PROFILER)
 	$(PY) -m benchmarks.profile $(ARGS)
 
+$(MUTMUT): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[mutation]'
+	touch $(MUTMUT)
+
+## Mutation testing of emulator/core against its unit tests (tests/core); not part of `make test`.
+## Prints the killed/survived counts; `$(VENV)/bin/mutmut show NAME` shows one mutant.
+mutation: $(MUTMUT)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $${MUTATION_JOBS:-2}
+	@$(VENV)/bin/mutmut export-cicd-stats >/dev/null && $(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
+	  print("mutants: {total}  killed: {killed}  survived: {survived}  no tests: {no_tests}  timeout: {timeout}".format(**s)); \
+	  print("killed: {:.1%}".format(s["killed"] / s["total"]))'
+	@$(VENV)/bin/mutmut results
+
+$(COVERAGE): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[coverage]'
+	touch $(COVERAGE)
+
+## Line and branch coverage of emulator/ across the suite and every process it starts; fails if a
+## core module is under 95%. Not part of `make test`.
+coverage: $(COVERAGE)
+	rm -f .coverage .coverage.*
+	$(PY) -m coverage run -m pytest -q -n 2 -p no:randomly $(ARGS)
+	$(PY) -m coverage combine -q
+	$(PY) -m coverage report
+	$(PY) -m coverage json -q -o coverage.json
+	@$(PY) -c 'import json, sys; files = json.load(open("coverage.json"))["files"]; \
+	  low = {f: round(d["summary"]["percent_covered"], 1) for f, d in files.items() if f.startswith("emulator/core/") and d["summary"]["percent_covered"] < 95}; \
+	  sys.exit(f"core modules under 95%: {low}" if low else 0)'
+
 clean:
-	rm -rf $(VENV) $(NODE_DIR)/node_modules $(BROWSER_DIR)/node_modules $(BROWSER_DIR)/page/dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NODE_DIR)/node_modules $(BROWSER_DIR)/node_modules $(BROWSER_DIR)/page/dist .pytest_cache .mypy_cache .ruff_cache mutants .coverage .coverage.* coverage.json
