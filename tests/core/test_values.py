@@ -173,3 +173,55 @@ def test_setting_the_clock_to_now_is_allowed_and_a_start_of_none_is_the_host_tim
     monkeypatch.setattr("emulator.core.clock.wall_time", lambda: START + 0.75)
     assert Clock(ClockMode.MANUAL).now() == START
     assert Clock(ClockMode.SYSTEM).now() == START + 0.75  # the host's clock exactly
+
+
+# --- settings and credentials -----------------------------------------------------------------
+
+
+def test_whole_number_settings_are_allowed_at_both_ends_of_their_range() -> None:
+    from emulator.core.config import Settings
+
+    low = Settings(max_disposable_ttl=1, login_ttl=1, expired_retention=0, journal_size=1)
+    high = Settings(max_disposable_ttl=2**32 - 1, login_ttl=2**32 - 1, expired_retention=2**32 - 1, journal_size=10**7)
+    assert (low.journal_size, high.journal_size) == (1, 10**7)
+
+
+def test_settings_refusals_in_their_exact_words() -> None:
+    from emulator.core.config import Settings
+
+    with pytest.raises(InvalidArgument) as refused:
+        Settings(super_user_key=" ")
+    assert refused.value.message == "super_user_key: must not be blank"
+    with pytest.raises(InvalidArgument) as refused:
+        Settings(clock_mode="fast")  # type: ignore[arg-type]
+    assert refused.value.message == "clock_mode: 'fast' is not manual or system"
+
+
+def test_a_credential_says_what_it_is_and_why_it_cannot_be_used() -> None:
+    live = Credential("k", Kind.API_KEY, SUPER_USER, START, int(START) + 60)
+    assert (live.status(START), live.unusable_because(START)) == ("active", "")
+    assert (live.status(START + 60), live.unusable_because(START + 60)) == ("expired", "the credential expired")
+    live.revoked_at = START
+    assert (live.status(START), live.unusable_because(START)) == ("revoked", "the credential was revoked")
+
+
+def test_a_grant_that_does_not_apply_is_skipped_and_a_later_one_decides() -> None:
+    from emulator.core.authorization import authorize
+
+    skipped = [
+        topic(R.TOPIC_PUBLISH_SUBSCRIBE),  # another resource
+        cache(R.CACHE_READ_WRITE, "other"),  # another cache
+        cache(R.CACHE_READ_WRITE, "c", b"k"),  # narrowed to a key, none given
+    ]
+    for first in skipped:
+        decision = authorize(perms(first, cache(R.CACHE_READ_ONLY, "c")), "get", "c")
+        assert decision.allowed and decision.grant_index == 1, first
+    denied = authorize(perms(cache(R.CACHE_READ_WRITE, "c", b"k")), "get", "c")
+    assert denied.reason == "permissions[0] is limited to item 'k'; no key was given"
+    assert authorize(perms(cache(R.CACHE_READ_ONLY)), "create-cache", "").reason == (
+        "create-cache is a control-plane operation; only super-user keys may call it"
+    )
+    with pytest.raises(InvalidArgument) as refused:
+        authorize(SUPER_USER, "get", "")
+    assert refused.value.message == "cache: must not be empty"
+    assert authorize(perms(topic(R.TOPIC_PUBLISH_ONLY, "c")), "get", "c").reason == "no permission covers cache 'c'"
