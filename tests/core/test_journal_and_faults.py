@@ -7,12 +7,19 @@ from typing import Any
 import pytest
 
 from emulator.core.errors import InvalidArgument, NotFound
-from emulator.core.faults import MAX_COUNT, MOMENTO_METHODS, FaultRule, Faults, resolve_method, rule_from_json
+from emulator.core.faults import MAX_COUNT, FaultRule, Faults
+from emulator.core.faults import rule_from_json as rule_from_catalog
 from emulator.core.journal import Journal
 from tests.builders import START
+from tests.core.grants import CATALOG
 
+MOMENTO_METHODS = CATALOG.methods
 LOGIN = "/auth.Auth/Login"
 MINT = "/auth.Auth/GenerateApiToken"
+
+
+def rule_from_json(data: dict[str, Any]) -> FaultRule:
+    return rule_from_catalog(data, CATALOG)
 
 
 def record(journal: Journal, method: str = LOGIN, **changes: Any) -> None:
@@ -70,12 +77,12 @@ def test_clear_through_a_number_keeps_later_entries_and_counts_what_it_removed()
 
 @pytest.mark.parametrize("name", ["Login", "/auth.Auth/Login", "auth.Auth/Login", "  Login  "])
 def test_a_method_may_be_named_by_its_path_or_its_name(name: str) -> None:
-    assert resolve_method(name) == LOGIN
+    assert CATALOG.resolve(name) == LOGIN
 
 
 def test_an_unknown_method_is_refused_with_the_known_names() -> None:
     with pytest.raises(InvalidArgument) as refused:
-        resolve_method("Fly")
+        CATALOG.resolve("Fly")
     assert refused.value.message == (
         "method: 'Fly' is not a Momento method; "
         "known: GenerateApiToken, RefreshApiToken, Login, GenerateDisposableToken"

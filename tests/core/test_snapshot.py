@@ -16,6 +16,7 @@ from emulator.core.permissions import Grant, Permissions, Role, Selector
 from emulator.core.snapshot import export_state, import_state
 from emulator.core.state import State
 from tests.builders import START
+from tests.core.grants import CATALOG
 
 READ_WRITE = Permissions(grants=(Grant(Role.CACHE_READ_WRITE),))
 KEY_SCOPED = Permissions(grants=(Grant(Role.CACHE_READ_ONLY, Selector("c"), Selector(b"\xffk", prefix=True)),))
@@ -29,7 +30,7 @@ def busy_state() -> State:
     state.generate_disposable_token(state.session_token, KEY_SCOPED, 60, token_id="pub")
     state.revoke(state.generate_api_key(state.session_token, READ_WRITE, None).api_key)
     state.clock.advance(1.5)
-    state.faults.add(rule_from_json({"methods": ["Login"], "code": "UNAVAILABLE", "count": 2, "key_id": "k"}))
+    state.faults.add(rule_from_json({"methods": ["Login"], "code": "UNAVAILABLE", "count": 2, "key_id": "k"}, CATALOG))
     return state
 
 
@@ -55,7 +56,7 @@ def test_the_document_has_exactly_these_fields() -> None:
 
 def test_an_import_restores_every_record_exactly() -> None:
     original = busy_state()
-    restored = import_state(export_state(original), SETTINGS)
+    restored = import_state(export_state(original), SETTINGS, CATALOG)
     assert restored.credentials() == original.credentials()
     assert restored.faults.rules() == original.faults.rules()
     assert (restored.clock.mode, restored.clock.now()) == (ClockMode.MANUAL, START + 1.5)
@@ -77,7 +78,7 @@ def test_optional_fields_may_be_left_out() -> None:
         for name in ("token_id", "description", "issued_by", "refresh_token", "revoked_at", "valid_until"):
             credential.pop(name)
     document["super_user_key"] = document["session_token"]  # the fixed key is no longer known
-    restored = import_state(document, Settings(start_time=START))
+    restored = import_state(document, Settings(start_time=START), CATALOG)
     assert all((c.token_id, c.description, c.issued_by) == ("", "", "") for c in restored.credentials())
     assert all((c.refresh_token, c.revoked_at, c.valid_until) == (None, None, None) for c in restored.credentials())
     assert restored.faults.rules() == [] and restored.static_keys() == {}
@@ -86,12 +87,11 @@ def test_optional_fields_may_be_left_out() -> None:
 def test_a_seeded_import_mints_ids_no_imported_credential_has() -> None:
     settings = Settings(start_time=START, seed="s")
     document = export_state(State(settings).bootstrap())
-    restored = import_state(document, settings)
+    restored = import_state(document, settings, CATALOG)
     assert restored.settings.seed is not None and restored.settings.seed.startswith("s/import/")
     issued = restored.generate_api_key(restored.session_token, READ_WRITE, 60)
-    assert issued.credential is not None
-    assert issued.credential.key_id not in {c["key_id"] for c in document["credentials"]}
-    assert import_state(document, Settings(start_time=START)).settings.seed is None
+    assert restored.find(issued.api_key).key_id not in {c["key_id"] for c in document["credentials"]}
+    assert import_state(document, Settings(start_time=START), CATALOG).settings.seed is None
 
 
 @pytest.mark.filterwarnings("ignore:The HMAC key is 16 bytes long")
@@ -102,10 +102,10 @@ def test_a_secret_of_16_bytes_is_enough() -> None:
     document["credentials"] = [c for c in document["credentials"] if c["kind"] == "session_token"]
     document["credentials"][0]["signature"] = ""
     with pytest.raises(InvalidArgument, match="^session_token: "):
-        import_state(document, SETTINGS)  # signed under another secret: its key no longer names it
+        import_state(document, SETTINGS, CATALOG)  # signed under another secret: its key no longer names it
     document["secret"] = base64.b64encode(b"s" * 15).decode()
     with pytest.raises(InvalidArgument) as refused:
-        import_state(document, SETTINGS)
+        import_state(document, SETTINGS, CATALOG)
     assert refused.value.message == "secret: a signing secret of at least 16 bytes is required"
 
 
@@ -171,11 +171,11 @@ def test_each_bad_field_is_refused_by_name(path: tuple[Any, ...], value: Any, me
     else:
         parent[path[-1]] = value
     with pytest.raises(InvalidArgument) as refused:
-        import_state(document, Settings(start_time=START))
+        import_state(document, Settings(start_time=START), CATALOG)
     assert refused.value.message == message
 
 
 def test_a_document_that_is_not_an_object_is_refused() -> None:
     with pytest.raises(InvalidArgument) as refused:
-        import_state([], Settings(start_time=START))
+        import_state([], Settings(start_time=START), CATALOG)
     assert refused.value.message == "document: must be a JSON object"
