@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -25,21 +24,20 @@ from momento.responses import (
     ListCaches,
 )
 
-from emulator import Settings, ThreadedEmulatorServer
+from emulator import ThreadedEmulatorServer
 from emulator.core.permissions import Grant, Permissions, Role
 from emulator.sdk import credential_provider
-from tests.builders import START
+from tests.helpers import Factory
 
 TTL = timedelta(seconds=60)
 
 
 @pytest.fixture
-def server() -> Iterator[ThreadedEmulatorServer]:
-    with ThreadedEmulatorServer(Settings(start_time=START)) as running:
-        state = running.emulator.state
-        for name in ("c", "other"):
-            state.caches.create(name)
-        yield running
+def server(make_server: Factory) -> ThreadedEmulatorServer:
+    running = make_server()
+    for name in ("c", "other"):
+        running.emulator.state.caches.create(name)
+    return running
 
 
 def client(server: ThreadedEmulatorServer, key: str | None = None) -> CacheClient:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import grpc
@@ -13,17 +12,17 @@ from momento.errors import MomentoErrorCode
 from momento.responses import CacheGet
 from momento_wire_types import cacheclient_pb2 as pb
 
-from emulator import Settings, ThreadedEmulatorServer
+from emulator import ThreadedEmulatorServer
 from emulator.core.permissions import Grant, Permissions, Role, Selector
 from emulator.sdk import credential_provider
-from tests.builders import START
+from tests.helpers import Factory
 
 
 @pytest.fixture
-def server() -> Iterator[ThreadedEmulatorServer]:
-    with ThreadedEmulatorServer(Settings(start_time=START, max_item_bytes=100)) as running:
-        running.emulator.state.caches.create("c")
-        yield running
+def server(make_server: Factory) -> ThreadedEmulatorServer:
+    running = make_server(max_item_bytes=100)
+    running.emulator.state.caches.create("c")
+    return running
 
 
 def client(server: ThreadedEmulatorServer, key: str | None = None) -> CacheClient:
