@@ -183,7 +183,10 @@ class Control:
         return self._ops.reset(overrides)
 
     def bootstrap(self) -> Bootstrap:
-        """The current bootstrap credentials: the super-user key and session token (they change on reset)."""
+        """The current bootstrap credentials: the super-user key and session token (they change on reset).
+
+        Also the endpoint inside the keys and, when the emulator serves gRPC-Web, its ``web_url``.
+        """
         return self._ops.bootstrap()
 
     def export_state(self) -> dict[str, Any]:

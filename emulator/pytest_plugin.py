@@ -17,7 +17,8 @@ Fixtures:
   ``momento_cache_client_async`` / ``momento_topic_client_async``: the async ones (with
   pytest-asyncio). For a client that presents another key (a disposable token the test minted),
   call ``momento_emulator.cache_client(key)`` (and ``cache_client_async``, ``topic_client``,
-  ``topic_client_async``).
+  ``topic_client_async``). ``momento_emulator.web_url`` is the gRPC-Web listener for
+  ``@gomomento/sdk-web``, started on first use.
 
 External mode: with ``MOMENTO_EMULATOR_PYTEST_TARGET=host:port`` (and ``MOMENTO_EMULATOR_ADMIN_TOKEN`` if it
 needs one) the fixtures drive that running emulator over its admin API instead of starting one.
@@ -28,7 +29,7 @@ Importing this module is cheap: the emulator is imported and started only when a
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -60,10 +61,11 @@ def pytest_configure(config: pytest.Config) -> None:
 class MomentoEmulator(Bootstraps):
     """What a test gets: where the emulator listens, its bootstrap credentials, and its controls."""
 
-    def __init__(self, target: str, control: Control, *, external: bool) -> None:
+    def __init__(self, target: str, control: Control, *, external: bool, web: Callable[[], str] | None = None) -> None:
         self.target = target
         self.control = control
         self.external = external
+        self._web = web
 
     def __repr__(self) -> str:
         where = "external" if self.external else "in-process"
@@ -80,6 +82,18 @@ class MomentoEmulator(Bootstraps):
         from emulator.sdk import split_target
 
         return split_target(self.target)[1]
+
+    @property
+    def web_url(self) -> str:
+        """The gRPC-Web listener (``http://127.0.0.1:PORT``), for ``@gomomento/sdk-web``'s endpoint overrides.
+
+        In-process, the listener starts on first use; an external emulator must have been started with
+        ``--web-port`` (its ready file and ``Control.bootstrap().web_url`` name it too).
+        """
+        url = self._web() if self._web is not None else self.bootstrap.web_url
+        if not url:
+            raise RuntimeError(f"the emulator at {self.target} serves no gRPC-Web: start it with --web-port 0")
+        return url
 
     @property
     def api_key(self) -> str:
@@ -141,6 +155,10 @@ class EmulatorSession(Bootstraps):
     @property
     def external(self) -> bool:
         return self.server is None
+
+    def web_url(self) -> str:
+        """The gRPC-Web listener's URL: started on demand in-process, as the external emulator says otherwise."""
+        return self.server.serve_web() if self.server is not None else self.control.bootstrap().web_url
 
     def prepare(self, overrides: Mapping[str, Any]) -> Bootstrap:
         """Fresh state (credentials, clock, faults, journal) under ``overrides`` of the settings.
@@ -234,7 +252,7 @@ def momento_emulator(
             f"momento_emulator settings (from the momento_emulator_* fixtures or @pytest.mark.{MARKER}): {refused}",
             pytrace=False,
         )
-    return MomentoEmulator(session.target, session.control, external=session.external)
+    return MomentoEmulator(session.target, session.control, external=session.external, web=session.web_url)
 
 
 @pytest.fixture

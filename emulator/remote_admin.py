@@ -153,6 +153,7 @@ def bootstrap(message: pb.Bootstrap) -> r.Bootstrap:
     return r.Bootstrap(
         api_key=message.api_key, session_token=message.session_token, raw_api_key=message.raw_api_key,
         raw_session_token=message.raw_session_token, endpoint=message.endpoint, api_key_v2=message.api_key_v2,
+        web_url=message.web_url,
     )  # fmt: skip
 
 

@@ -72,6 +72,7 @@ class Bootstrap:
     # The v2 ("global") form of the super-user key, used with MOMENTO_ENDPOINT=endpoint; ``raw_api_key``
     # is also the SDKs' legacy JWT form (claims c / cp) unless the key was supplied by the user.
     api_key_v2: str = ""
+    web_url: str = ""  # the gRPC-Web listener (http:// or https://), for @gomomento/sdk-web; "" without one
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ never leaves memory, so only this emulator can issue certificates that chain to 
 from __future__ import annotations
 
 import ipaddress
+import ssl
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,8 @@ import grpc
 from emulator.sdk import split_target
 
 SERVICE_PREFIXES = ("control.", "cache.", "token.", "token.cache.")
+# What @gomomento/sdk-web dials, over HTTPS, when its endpoints are not overridden.
+WEB_PREFIXES = ("web.control.", "web.cache.", "web.token.")
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1")
 CA_NAME = "momento-auth-emulator"
 
@@ -56,8 +60,10 @@ def service_hosts(endpoint: str) -> list[str]:
 
 
 def certificate_names(endpoint: str) -> list[str]:
-    """Every name the generated certificate is valid for, without repeats."""
-    return list(dict.fromkeys([*service_hosts(endpoint), *LOCAL_NAMES]))
+    """Every name the generated certificate is valid for (the browser SDK's too), without repeats."""
+    hosts = service_hosts(endpoint)
+    web = [prefix + hosts[-1] for prefix in WEB_PREFIXES] if hosts else []
+    return list(dict.fromkeys([*hosts, *web, *LOCAL_NAMES]))
 
 
 def uncovered(names: tuple[str, ...] | list[str], hosts: list[str]) -> list[str]:
@@ -128,6 +134,17 @@ class Certificate:
 
     def server_credentials(self) -> grpc.ServerCredentials:
         return grpc.ssl_server_credentials([(self.key_pem, self.chain_pem)])
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A server context serving this certificate over HTTPS (the gRPC-Web listener)."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        with tempfile.TemporaryDirectory() as private:  # ssl loads PEM from files only; the key never stays on disk
+            chain, key = Path(private, "chain.pem"), Path(private, "key.pem")
+            chain.write_bytes(self.chain_pem)
+            key.touch(0o600)
+            key.write_bytes(self.key_pem)
+            context.load_cert_chain(chain, key)
+        return context
 
 
 def _read(path: Path, flag: str) -> bytes:

@@ -293,12 +293,12 @@ def test_each_xdist_worker_has_its_own_emulator(pytester: pytest.Pytester) -> No
 
 
 @pytest.fixture
-def cli_emulator(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """An emulator started by the CLI, with an admin token; killed afterwards."""
+def cli_emulator(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """An emulator started by the CLI, with an admin token (and an indirect parameter's flags); killed afterwards."""
     ready = tmp_path / "ready.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "serve", "--port", "0", "--ready-file", str(ready)]
-        + ["--admin-token", "let-me-in", "--start-time", "2030-01-01T00:00:00Z"],
+        + ["--admin-token", "let-me-in", "--start-time", "2030-01-01T00:00:00Z", *getattr(request, "param", ())],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -421,6 +421,55 @@ def test_an_unreachable_external_target_fails_clearly(
     result = pytester.runpytest_subprocess(timeout=60)
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*MOMENTO_EMULATOR_PYTEST_TARGET=127.0.0.1:1*UNAVAILABLE*"])
+
+
+WEB_URL_TEST = """
+import urllib.request
+
+
+def preflight(url):
+    request = urllib.request.Request(
+        url + "/cache_client.Scs/Get", method="OPTIONS",
+        headers={"Origin": "http://page.test", "Access-Control-Request-Headers": "authorization"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return answer.status, answer.headers["Access-Control-Allow-Origin"]
+
+
+def test_web_url(momento_emulator):
+    url = momento_emulator.web_url
+    assert url.startswith("http://127.0.0.1:") and momento_emulator.bootstrap.web_url == url
+    assert preflight(url) == (204, "http://page.test")
+"""
+
+
+def test_the_web_url_starts_the_grpc_web_listener_in_process(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(WEB_URL_TEST)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("cli_emulator", [("--web-port", "0")], indirect=True)
+def test_the_web_url_of_an_external_emulator_is_its_own(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
+) -> None:
+    monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
+    monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
+    pytester.makepyfile(
+        WEB_URL_TEST + f"\n\ndef test_the_ready_file_agrees(momento_emulator):\n"
+        f"    assert momento_emulator.web_url == {cli_emulator['web_url']!r}\n"
+    )
+    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_an_external_emulator_without_web_says_which_flag_it_needs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
+) -> None:
+    monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
+    monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
+    pytester.makepyfile(WEB_URL_TEST)
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*serves no gRPC-Web: start it with --web-port 0*"])
 
 
 def test_importing_the_plugin_starts_nothing_and_imports_no_grpc() -> None:

@@ -64,7 +64,8 @@ def handshake(port: int, ca_pem: bytes, name: str) -> str | None:
 def test_the_certificate_names_every_host_the_sdks_dial_and_loopback() -> None:
     assert certificate_names("momento.test:8443") == [
         "control.momento.test", "cache.momento.test", "token.momento.test", "token.cache.momento.test",
-        "momento.test", "localhost", "127.0.0.1", "::1",
+        "momento.test", "web.control.momento.test", "web.cache.momento.test", "web.token.momento.test",
+        "localhost", "127.0.0.1", "::1",
     ]  # fmt: skip
     assert hosts_line("momento.test") == (
         "127.0.0.1 control.momento.test cache.momento.test token.momento.test token.cache.momento.test momento.test"

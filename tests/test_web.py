@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ssl
+import stat
 import struct
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import unquote
 
 import aiohttp
@@ -15,7 +18,9 @@ from momento_wire_types import auth_pb2, token_pb2
 from momento_wire_types import permissionmessages_pb2 as pm
 
 from emulator import Settings
+from emulator.control import remote_control
 from emulator.server import EmulatorServer, PortInUse
+from emulator.tls import Certificate, TlsOptions
 from emulator.web import MAX_BODY_BYTES, Mode, metadata_of, timeout_of
 from tests.builders import START, cache_grant
 
@@ -300,3 +305,71 @@ def test_text_mode_decodes_frames_base64_encoded_one_by_one() -> None:
     body = base64.b64encode(first) + b"\r\n" + base64.b64encode(second)
     assert Mode(text=True).decode(body) == first + second
     assert Mode(text=True).decode(base64.b64encode(first + second)) == first + second
+
+
+# --- HTTPS, and where the web URL is found ----------------------------------------------------------
+
+
+def trusting(certificate: Certificate | None) -> ssl.SSLContext:
+    assert certificate is not None
+    return ssl.create_default_context(cadata=certificate.ca_pem.decode())
+
+
+async def mint_over_web(http: aiohttp.ClientSession, server: EmulatorServer, **options: object) -> str:
+    """Mint a disposable token through the web listener; the token it answered."""
+    body = base64.b64encode(framed(mint_request(server.control.bootstrap().raw_api_key)))
+    async with http.post(server.web_url + MINT, data=body, headers=TEXT, **options) as response:  # type: ignore[arg-type]
+        found = frames(decoded_text(await response.read()))
+    assert status(found)["grpc-status"] == "0"
+    return token_pb2._GenerateDisposableTokenResponse.FromString(found[0][1]).api_key
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("tls", [TlsOptions(), TlsOptions(port=0)], ids=["tls-on-the-main-port", "tls-beside"])
+async def test_with_tls_the_web_listener_serves_https_with_the_same_certificate(http, tls: TlsOptions) -> None:
+    async with EmulatorServer(Settings(start_time=START, endpoint="momento.test"), web_port=0, tls=tls) as server:
+        assert server.web_url.startswith("https://127.0.0.1:")
+        token = await mint_over_web(http, server, ssl=trusting(server.certificate))
+        assert server.control.describe_key(token).kind == "disposable_token"
+        with pytest.raises(aiohttp.ClientConnectorCertificateError):  # a client that does not trust the CA
+            await http.post(server.web_url + MINT, data=b"", headers=TEXT)
+        plain = server.web_url.replace("https://", "http://")
+        with pytest.raises(aiohttp.ClientError):  # no plaintext on the HTTPS port
+            await http.post(plain + MINT, data=b"", headers=TEXT)
+
+
+@pytest.mark.asyncio
+async def test_tls_on_the_main_port_forwards_over_a_private_socket_removed_at_stop(http) -> None:
+    server = EmulatorServer(Settings(start_time=START), web_port=0, tls=TlsOptions())
+    async with server:
+        assert server._upstream_target is not None and server._upstream_target.startswith("unix:")
+        socket_file = Path(server._upstream_target.removeprefix("unix:"))
+        assert socket_file.is_socket() and stat.S_IMODE(socket_file.parent.stat().st_mode) == 0o700
+        await mint_over_web(http, server, ssl=trusting(server.certificate))
+    assert not socket_file.parent.exists()
+
+
+@pytest.mark.asyncio
+async def test_bootstrap_names_the_web_url_in_process_and_over_the_admin_api(served) -> None:
+    assert served.control.bootstrap().web_url == served.web_url != ""
+    with remote_control(served.target) as remote:
+        assert (await asyncio.to_thread(remote.bootstrap)).web_url == served.web_url
+        assert (await asyncio.to_thread(remote.reset)).web_url == served.web_url  # a reset keeps the listener
+
+
+@pytest.mark.asyncio
+async def test_a_running_server_starts_its_web_listener_on_demand(http) -> None:
+    async with EmulatorServer(Settings(start_time=START)) as server:
+        assert server.web_url == "" and server.control.bootstrap().web_url == ""
+        url = await server.serve_web()
+        assert url == server.web_url == server.control.bootstrap().web_url and url.startswith("http://127.0.0.1:")
+        assert await server.serve_web() == url  # once
+        await mint_over_web(http, server)
+    assert server.web_url == ""
+
+
+@pytest.mark.asyncio
+async def test_a_tls_main_port_cannot_add_a_web_listener_later() -> None:
+    async with EmulatorServer(Settings(start_time=START), tls=TlsOptions()) as server:
+        with pytest.raises(RuntimeError, match="web_port=0"):
+            await server.serve_web()

@@ -59,20 +59,22 @@ class GetBootstrapRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class Bootstrap(_message.Message):
-    __slots__ = ("api_key", "session_token", "raw_api_key", "raw_session_token", "endpoint", "api_key_v2")
+    __slots__ = ("api_key", "session_token", "raw_api_key", "raw_session_token", "endpoint", "api_key_v2", "web_url")
     API_KEY_FIELD_NUMBER: _ClassVar[int]
     SESSION_TOKEN_FIELD_NUMBER: _ClassVar[int]
     RAW_API_KEY_FIELD_NUMBER: _ClassVar[int]
     RAW_SESSION_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ENDPOINT_FIELD_NUMBER: _ClassVar[int]
     API_KEY_V2_FIELD_NUMBER: _ClassVar[int]
+    WEB_URL_FIELD_NUMBER: _ClassVar[int]
     api_key: str
     session_token: str
     raw_api_key: str
     raw_session_token: str
     endpoint: str
     api_key_v2: str
-    def __init__(self, api_key: _Optional[str] = ..., session_token: _Optional[str] = ..., raw_api_key: _Optional[str] = ..., raw_session_token: _Optional[str] = ..., endpoint: _Optional[str] = ..., api_key_v2: _Optional[str] = ...) -> None: ...
+    web_url: str
+    def __init__(self, api_key: _Optional[str] = ..., session_token: _Optional[str] = ..., raw_api_key: _Optional[str] = ..., raw_session_token: _Optional[str] = ..., endpoint: _Optional[str] = ..., api_key_v2: _Optional[str] = ..., web_url: _Optional[str] = ...) -> None: ...
 
 class ExportStateRequest(_message.Message):
     __slots__ = ()

@@ -20,6 +20,7 @@ class Emulator:
         self.settings = _pinned(settings or Settings())  # those of the current state
         self.initial_settings = self.settings  # every reset starts from these
         self.state = State(self.settings).bootstrap()
+        self.web_url = ""  # where browsers reach the gRPC-Web listener, once a server serves one
 
     def reset(
         self,

@@ -120,6 +120,7 @@ def bootstrap_pb(bootstrap: Bootstrap) -> pb.Bootstrap:
     return pb.Bootstrap(
         api_key=bootstrap.api_key, session_token=bootstrap.session_token, raw_api_key=bootstrap.raw_api_key,
         raw_session_token=bootstrap.raw_session_token, endpoint=bootstrap.endpoint, api_key_v2=bootstrap.api_key_v2,
+        web_url=bootstrap.web_url,
     )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 from emulator.core.clock import from_epoch, parse_instant
 from emulator.core.config import clock_mode_of
 from emulator.core.credentials import Credential
+from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
 from emulator.core.faults import FaultRule as CoreFaultRule
 from emulator.core.faults import rule_from_json
@@ -106,10 +107,10 @@ class AdminOperations:
         state = self.call.emulator.reset(
             start_time=start, clock_mode=mode, seed=overrides.seed, max_disposable_ttl=overrides.max_disposable_ttl
         )
-        return bootstrap(state)
+        return bootstrap(self.call.emulator, state)
 
     def bootstrap(self) -> Bootstrap:
-        return bootstrap(self.state)
+        return bootstrap(self.call.emulator, self.state)
 
     def export_state(self) -> dict[str, Any]:
         return self.call.emulator.export()
@@ -120,7 +121,8 @@ class AdminOperations:
                 document = json.loads(document)
             except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
                 raise InvalidArgument(f"json: not a JSON document ({error})") from None
-        return bootstrap(self.call.emulator.load(document, self.call.catalog))
+        emulator = self.call.emulator
+        return bootstrap(emulator, emulator.load(document, self.call.catalog))
 
     # keys
     def keys(self, include_inactive: bool = False) -> list[KeyInfo]:
@@ -195,7 +197,7 @@ def clock_state(state: State) -> ClockState:
     return ClockState(now=from_epoch(state.clock.now()), mode=state.clock.mode)
 
 
-def bootstrap(state: State) -> Bootstrap:
+def bootstrap(emulator: Emulator, state: State) -> Bootstrap:
     return Bootstrap(
         api_key=state.wrap(state.super_user_key),
         session_token=state.wrap(state.session_token),
@@ -203,6 +205,7 @@ def bootstrap(state: State) -> Bootstrap:
         raw_session_token=state.session_token,
         endpoint=state.settings.endpoint,
         api_key_v2=state.global_form(state.super_user_key),
+        web_url=emulator.web_url,
     )
 
 
