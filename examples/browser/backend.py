@@ -7,7 +7,9 @@ subscribe to its ``news`` topic, for two minutes. Against the emulator it is run
     MOMENTO_API_KEY=... EMULATOR_TARGET=127.0.0.1:8090 EMULATOR_WEB_URL=http://127.0.0.1:8091 \\
         python examples/browser/backend.py --port 8000
 
-and serves the page (``page/index.html`` and its bundle ``page/dist/app.js``, built by
+(without ``EMULATOR_WEB_URL`` the page sets no endpoints and dials Momento's own names over HTTPS,
+as production code does: docs/browser.md, "HTTPS, and drop-in browser code"), and serves the page
+(``page/index.html`` and its bundle ``page/dist/app.js``, built by
 ``npm run build``) at http://127.0.0.1:8000/. The only emulator-specific part is where the SDK
 connects (:func:`emulator.sdk.credential_provider`); the minting code is what production runs.
 """
@@ -66,7 +68,7 @@ def read_only_scope() -> DisposableTokenScope:
 
 
 class Backend:
-    def __init__(self, target: str, web_url: str, api_key: str) -> None:
+    def __init__(self, target: str, web_url: str | None, api_key: str) -> None:
         self.web_url = web_url
         credentials = credential_provider(target, api_key)
         self.auth = AuthClientAsync(AuthConfigurations.Laptop.latest(), credentials)
@@ -113,7 +115,8 @@ async def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--ready-file", type=Path, help="write the page's URL here once serving")
     args = parser.parse_args()
-    backend = Backend(os.environ["EMULATOR_TARGET"], os.environ["EMULATOR_WEB_URL"], os.environ["MOMENTO_API_KEY"])
+    web_url = os.environ.get("EMULATOR_WEB_URL") or None  # None: the page dials Momento's own names (drop-in)
+    backend = Backend(os.environ["EMULATOR_TARGET"], web_url, os.environ["MOMENTO_API_KEY"])
     await backend.prepare()
     runner = web.AppRunner(app(backend), access_log=None)
     await runner.setup()

@@ -32,11 +32,14 @@ function outcome(response) {
 async function main() {
   const vended = await (await fetch('/token')).json();
   const {webUrl, cache, topic} = vended;
-  // The emulator's gRPC-Web listener is plain http on loopback: point every endpoint at it.
-  const credentialProvider = CredentialProvider.fromDisposableToken({
-    apiKey: vended.apiKey,
-    endpointOverrides: {cacheEndpoint: webUrl, controlEndpoint: webUrl, tokenEndpoint: webUrl},
-  });
+  // Given a URL (the emulator's gRPC-Web listener, plain http on loopback), every endpoint points at it.
+  // Without one, this is production code: the SDK dials https://web.cache.E, E being the token's endpoint.
+  const credentialProvider = webUrl
+    ? CredentialProvider.fromDisposableToken({
+        apiKey: vended.apiKey,
+        endpointOverrides: {cacheEndpoint: webUrl, controlEndpoint: webUrl, tokenEndpoint: webUrl},
+      })
+    : CredentialProvider.fromDisposableToken({apiKey: vended.apiKey});
   const cacheClient = new CacheClient({
     configuration: Configurations.Browser.v1(),
     credentialProvider,
