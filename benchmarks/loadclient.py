@@ -9,14 +9,19 @@ chain, which needs the next key), so the client's own cost is the same for every
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import json
 import os
+import re
+import struct
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import grpc
 from momento_wire_types import auth_pb2, cacheclient_pb2, cachepubsub_pb2, controlclient_pb2
 
@@ -34,6 +39,7 @@ PATHS = {
     "Publish": "/cache_client.pubsub.Pubsub/Publish",
 }
 DATA_RPCS = ("Get", "Set", "DictionarySet", "Publish")
+WEB_GET = "Get (gRPC-Web)"  # the same Get, in text mode over HTTP/1.1 as @gomomento/sdk-web sends it
 CREATE_CACHE = "/control_client.ScsControl/CreateCache"
 BENCH_CACHE = "bench"
 BENCH_KEY = b"bench-key"
@@ -88,7 +94,7 @@ async def fixed_caller(call: Call, payload: bytes, tally: Tally) -> None:
         try:
             await call(payload)
             ok = True
-        except grpc.aio.AioRpcError:
+        except (grpc.aio.AioRpcError, WebCallFailed, aiohttp.ClientError):
             ok = False
         if tally.record(began, time.perf_counter(), ok):
             return
@@ -130,6 +136,37 @@ def data_request(rpc: str) -> bytes:
     return request.SerializeToString()
 
 
+class WebCallFailed(Exception):
+    """A gRPC-Web call answered with an error status (in its headers: errors are trailers-only)."""
+
+
+def web_stub(session: aiohttp.ClientSession, web_url: str, key: str) -> Call:
+    """Get over gRPC-Web text mode, as the browser SDK sends it: base64 of one frame, one POST per call."""
+    url = web_url + PATHS["Get"]
+    headers = {"content-type": "application/grpc-web-text", "x-grpc-web": "1", "authorization": key}
+    headers["cache"] = BENCH_CACHE
+
+    async def call(payload: bytes) -> bytes:
+        body = base64.b64encode(struct.pack(">BI", 0, len(payload)) + payload)
+        async with session.post(url, data=body, headers=headers) as response:
+            answer = await response.read()
+            if response.status != 200 or "grpc-status" in response.headers:
+                raise WebCallFailed(response.headers.get("grpc-message", str(response.status)))
+        return answer
+
+    return call
+
+
+def web_hit(answer: bytes) -> bytes:
+    """The value of a text-mode Get answer (each frame is base64 on its own: split after padding)."""
+    data = b"".join(base64.b64decode(chunk) for chunk in re.split(rb"(?<==)(?=[^=])", answer))
+    length = struct.unpack_from(">I", data, 1)[0]
+    reply = cacheclient_pb2._GetResponse.FromString(data[5 : 5 + length])
+    if reply.result != cacheclient_pb2.Hit:
+        raise WebCallFailed(f"expected a hit, got {reply}")
+    return reply.cache_body
+
+
 def percentile(ordered: list[float], fraction: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     if not ordered:
@@ -142,7 +179,11 @@ async def measure(job: dict[str, Any]) -> dict[str, Any]:
     """Run one measurement: connect, warm up, count completions for ``duration`` seconds."""
     rpc = str(job["rpc"])
     concurrency = int(job["concurrency"])
-    async with grpc.aio.insecure_channel(str(job["target"])) as channel:
+    web = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) if rpc == WEB_GET else None
+    async with contextlib.AsyncExitStack() as stack:
+        channel = await stack.enter_async_context(grpc.aio.insecure_channel(str(job["target"])))
+        if web is not None:
+            await stack.enter_async_context(web)
         await asyncio.wait_for(channel.channel_ready(), 10)
 
         def stub(path: str, metadata: tuple[tuple[str, str], ...] = ()) -> Call:
@@ -158,15 +199,21 @@ async def measure(job: dict[str, Any]) -> dict[str, Any]:
         if rpc == "RefreshApiToken":
             generate, refresh = stub(PATHS["GenerateApiToken"]), stub(PATHS["RefreshApiToken"])
             callers = [refresh_caller(generate, refresh, job["session_token"], tally) for _ in range(concurrency)]
-        elif rpc in DATA_RPCS:
+        elif rpc in DATA_RPCS or web is not None:
             # As an app would: the super-user key in the authorization header, one cache, one item.
             key = str(job["super_user_key"])
             create = controlclient_pb2._CreateCacheRequest(cache_name=BENCH_CACHE).SerializeToString()
             await stub(CREATE_CACHE, (("authorization", key),))(create)
             metadata = (("authorization", key), ("cache", BENCH_CACHE))
             await stub(PATHS["Set"], metadata)(data_request("Set"))
-            call = stub(PATHS[rpc], metadata)
-            callers = [fixed_caller(call, data_request(rpc), tally) for _ in range(concurrency)]
+            if web is not None:
+                call = web_stub(web, str(job["web_url"]), key)
+                if web_hit(await call(data_request("Get"))) != BENCH_VALUE:  # the web path really answers the item
+                    raise WebCallFailed("gRPC-Web Get: not the value that was set")
+                payload = data_request("Get")
+            else:
+                call, payload = stub(PATHS[rpc], metadata), data_request(rpc)
+            callers = [fixed_caller(call, payload, tally) for _ in range(concurrency)]
         else:
             if rpc == "GenerateDisposableToken":
                 payload = disposable_token_request(job["super_user_key"])

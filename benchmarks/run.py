@@ -30,7 +30,7 @@ from typing import IO, Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from benchmarks.loadclient import DATA_RPCS, PATHS, disposable_token_request
+from benchmarks.loadclient import DATA_RPCS, PATHS, WEB_GET, disposable_token_request
 from emulator.control import local_control, remote_control
 from emulator.core.config import Settings
 from emulator.server import ThreadedEmulatorServer
@@ -90,6 +90,7 @@ TARGETS = {
     "bytes_per_item": ("RSS per cached 1 KiB item, bytes", 1536, False),
     "item_churn_flat": ("RSS growth under item TTL churn after it settles, % of settled RSS", 2, False),
     "plugin_cost_ratio": ("N fixture tests (mint + get) / the same calls N times in one test, wall time", 1.5, False),
+    "web_get_ratio_c16": ("gRPC-Web Get / gRPC Get calls/s at concurrency 16, the same server", 0.7, True),
 }
 TOPIC_RPCS = ("Publish",)
 
@@ -228,6 +229,8 @@ CEILING_SERVER = Variant("bare grpc.aio echo", "bare")
 EMULATOR = Variant("emulator", "emulator")
 # The same emulator without its per-RPC INFO line, to show what the log line costs.
 QUIET_EMULATOR = Variant("emulator, --log-level WARNING", "emulator", ("--log-level", "WARNING"))
+# The same emulator with its gRPC-Web listener: the same Get over gRPC and over gRPC-Web (one more hop).
+WEB_EMULATOR = Variant("emulator, --web-port 0", "emulator", ("--web-port", "0"))
 # Calibration: the ceiling server with a fixed amount of Python work per call, to show what the
 # ratio to the ceiling allows a handler to do on this stack and machine.
 CALIBRATION = tuple(
@@ -244,10 +247,11 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
             variant: stack.enter_context(running("bare", workdir, subprocess.DEVNULL, variant.options))
             for variant in (CEILING_SERVER, *CALIBRATION)
         }
-        for variant in (EMULATOR, QUIET_EMULATOR):
+        emulators = (EMULATOR, QUIET_EMULATOR, WEB_EMULATOR)
+        for variant in emulators:
             stderr = stack.enter_context((workdir / f"stderr-{len(servers)}.log").open("wb"))
             servers[variant] = stack.enter_context(running("emulator", workdir, stderr, variant.options))
-        admins = {v: stack.enter_context(remote_control(servers[v].target)) for v in (EMULATOR, QUIET_EMULATOR)}
+        admins = {v: stack.enter_context(remote_control(servers[v].target)) for v in emulators}
         client = LoadClient()
         stack.callback(client.close)
         for repeat in range(plan.repeats):
@@ -256,18 +260,21 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
                 if concurrency == quiet_at:
                     plan_runs += [(QUIET_EMULATOR, rpc) for rpc in EMULATOR_RPCS]
                     plan_runs += [(variant, CEILING) for variant in CALIBRATION]
+                    plan_runs += [(WEB_EMULATOR, "Get"), (WEB_EMULATOR, WEB_GET)]
                 for variant, rpc in plan_runs:
                     served = servers[variant]
                     job: dict[str, Any] = {
                         "rpc": rpc, "concurrency": concurrency, "duration": plan.duration, "warmup": plan.warmup,
                         "target": served.target, "server_pid": served.process.pid, "session_token": "x" * 180,
+                        "web_url": served.ready.get("web_url", ""),
                     }  # fmt: skip
                     if variant in admins:
                         fresh = admins[variant].reset()  # each measurement starts from a fresh state
                         job |= {"session_token": fresh.raw_session_token, "super_user_key": fresh.raw_api_key}
                     result = client.measure(job)
                     if variant in admins:  # the emulator's own time per call, as its journal saw it
-                        latencies = [entry.latency_ms * 1000 for entry in admins[variant].journal(method=rpc)]
+                        journaled = admins[variant].journal(method="Get" if rpc == WEB_GET else rpc)
+                        latencies = [entry.latency_ms * 1000 for entry in journaled]
                         result["handler_us"] = statistics.median(latencies) if latencies else None
                     else:
                         result["handler_us"] = variant.work_us
@@ -428,6 +435,9 @@ def judge(results: dict[str, Any]) -> list[dict[str, Any]]:
         measured["rpc_ratio_c16_publish"] = min(publish)
     if mint:
         measured["rpc_ratio_c16_mint"] = min(mint)
+    web = {r["rpc"]: r["calls_per_s"]["median"] for r in results["rpc"] if r["server"] == WEB_EMULATOR.label}
+    if web.get(WEB_GET) and web.get("Get"):
+        measured["web_get_ratio_c16"] = web[WEB_GET] / web["Get"]
     rows = []
     for name, (what, limit, at_least) in TARGETS.items():
         if name in measured:
