@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import threading
 from dataclasses import replace
 from types import TracebackType
@@ -82,10 +81,6 @@ class EmulatorServer(Bootstraps):
         self._control: Control | None = None
         self._web_port = web_port
         self._web: WebGateway | None = None
-        self._upstream: grpc.aio.Channel | None = None
-        # Where the gRPC-Web gateway forwards: the main port, or a private socket when that one speaks TLS.
-        self._upstream_target: str | None = None
-        self._private_dir: tempfile.TemporaryDirectory[str] | None = None
 
     @property
     def web_url(self) -> str:
@@ -124,11 +119,9 @@ class EmulatorServer(Bootstraps):
         certificate = None if self._tls is None else self._certificate(settings.endpoint or self.host)
         try:
             self.port, self.tls_port = self._listen(server, certificate)
-            self._upstream_target = self._gateway_upstream(server, main_tls=self.port == self.tls_port)
         except BaseException:
             await server.start()  # grpc keeps a bound port open until the server has started: let it go
             await server.stop(None)
-            self._forget_private_socket()
             raise
         if not settings.endpoint:
             settings = replace(settings, endpoint=self.target)
@@ -140,7 +133,6 @@ class EmulatorServer(Bootstraps):
             # grpc keeps a bound port open until the server has started: start it to let it go.
             await server.start()
             await server.stop(None)
-            self._forget_private_socket()
             raise
         self.emulator, self._control, self.certificate = emulator, None, certificate
         self._dispatcher = dispatcher = Dispatcher(emulator, self._admin_token, CATALOG)
@@ -154,7 +146,6 @@ class EmulatorServer(Bootstraps):
             except BaseException:
                 self._server = None
                 await server.stop(None)
-                self._forget_private_socket()
                 raise
         for name in ("", *SERVICE_NAMES):
             await self._health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -162,51 +153,24 @@ class EmulatorServer(Bootstraps):
     async def serve_web(self, port: int = 0) -> str:
         """Start the gRPC-Web listener on ``port`` (0: any) of this server's host, if not started; its URL.
 
-        It serves HTTPS with the server's certificate when the server has one. A server whose main port
-        speaks TLS can serve gRPC-Web only if asked for it at start (``web_port``).
+        It serves HTTPS with the server's certificate when the server has one, and hands each call to
+        the dispatcher of the gRPC port.
         """
         if self._web is not None:
             return self._web.url
-        if self._server is None or self.emulator is None:
+        if self._server is None or self.emulator is None or self._dispatcher is None:
             raise RuntimeError("start the server first")
-        if self._upstream_target is None:
-            raise RuntimeError("this server's main port speaks TLS: ask for gRPC-Web at start (web_port=0)")
         from emulator.web import WebGateway  # aiohttp is imported only when gRPC-Web is asked for
 
-        upstream = grpc.aio.insecure_channel(
-            self._upstream_target, options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)]
-        )
         context = None if self.certificate is None else self.certificate.ssl_context()
-        gateway = WebGateway(upstream, host=self.host, port=port, ssl_context=context)
+        gateway = WebGateway(self._dispatcher, host=self.host, port=port, ssl_context=context)
         try:
             await gateway.start()
         except OSError as error:
-            await upstream.close()
             raise PortInUse(f"cannot listen on {self.host}:{port} for gRPC-Web: {error.strerror or error}") from None
-        self._web, self._upstream = gateway, upstream
+        self._web = gateway
         self.emulator.web_url = gateway.url
         return gateway.url
-
-    def _gateway_upstream(self, server: grpc.aio.Server, *, main_tls: bool) -> str | None:
-        """The plaintext address the gRPC-Web gateway forwards to; None when there can be none.
-
-        The main port when it is plaintext. When it speaks TLS and gRPC-Web is asked for, a Unix socket in
-        a directory only this user can enter: the gateway needs no certificate trust of its own then.
-        """
-        if not main_tls:
-            host = "127.0.0.1" if self.host in ("0.0.0.0", "") else "::1" if self.host == "::" else self.host
-            return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
-        if self._web_port is None:
-            return None
-        self._private_dir = tempfile.TemporaryDirectory(prefix="momento-emulator-")
-        target = f"unix:{self._private_dir.name}/grpc.sock"
-        server.add_insecure_port(target)
-        return target
-
-    def _forget_private_socket(self) -> None:
-        private, self._private_dir = self._private_dir, None
-        if private is not None:
-            private.cleanup()
 
     def _certificate(self, endpoint: str) -> Certificate:
         from emulator.tls import Certificate  # only TLS needs it
@@ -254,15 +218,11 @@ class EmulatorServer(Bootstraps):
             self._dispatcher.cut_delays_short()  # in-flight calls held by a delay fault answer now
         if self.emulator is not None:  # open subscriptions would hold the stop for its whole grace period
             self.emulator.state.topics.end_subscriptions(Unavailable("server: the emulator is stopping"))
-        await server.stop(grace)
-        web, upstream, self._web, self._upstream = self._web, self._upstream, None, None
-        if web is not None:
-            await web.stop()  # after the gRPC server: open web streams have ended with their upstream calls
-        if upstream is not None:
-            await upstream.close()
+        web, self._web = self._web, None
+        # Both listeners stop taking calls and let in-flight ones finish (web streams ended just above).
+        await asyncio.gather(server.stop(grace), *(() if web is None else (web.stop(),)))
         if self.emulator is not None:
             self.emulator.web_url = ""
-        self._forget_private_socket()
 
     async def wait_for_termination(self) -> None:
         if self._server is not None:

@@ -3,8 +3,9 @@
 Browsers cannot speak gRPC's HTTP/2 framing, so ``@gomomento/sdk-web`` sends gRPC-Web: the same
 length-prefixed messages in a POST body, base64-encoded in text mode
 (``application/grpc-web-text``), with the status in a trailer frame at the end of the body. Each
-call is forwarded, bytes unchanged, over one loopback channel to the emulator's own gRPC port, so
-it meets the very handlers, checks, faults, journal and logs that a gRPC call meets.
+call's message goes, bytes unchanged, to the dispatcher that serves the gRPC port (in the same
+event loop, no second hop), so it meets the very handlers, checks, faults, journal and logs that a
+gRPC call meets.
 
 Only Momento's services are served here, never the admin API: any web page may reach a listener
 that answers CORS preflights, and the admin API can export the signing secret.
@@ -26,7 +27,7 @@ import grpc
 from aiohttp import web
 
 from emulator.services.registry import RPCS, Rpc, Streaming
-from emulator.services.rpc import MAX_MOMENTO_REQUEST_BYTES
+from emulator.services.rpc import MAX_MOMENTO_REQUEST_BYTES, Answered, Dispatcher
 
 TEXT = "application/grpc-web-text"
 BINARY = "application/grpc-web"
@@ -150,18 +151,18 @@ def trailer(code: grpc.StatusCode, details: str, extra: tuple[tuple[str, str], .
 
 
 class WebGateway:
-    """Serves gRPC-Web on ``host:port`` by forwarding to the emulator's gRPC server at ``upstream``."""
+    """Serves gRPC-Web on ``host:port``: each call goes to ``dispatcher``, as the gRPC port's calls do."""
 
     def __init__(
         self,
-        upstream: grpc.aio.Channel,
+        dispatcher: Dispatcher,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: Any = None,
         rpcs: tuple[Rpc, ...] = RPCS,
     ) -> None:
-        self._upstream = upstream
+        self._dispatcher = dispatcher
         self.host = host
         self.port = port
         self._ssl = ssl_context
@@ -245,13 +246,15 @@ class WebGateway:
         metadata = metadata_of(request.headers)
         if rpc.streaming is Streaming.SERVER:
             return await self._stream(request, response, mode, rpc, message, metadata, timeout)
-        call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = self._upstream.unary_unary(rpc.path)
         try:
-            reply = await call(message, metadata=metadata, timeout=timeout)
-        except grpc.aio.AioRpcError as error:
-            return await _answer(request, response, mode, error.code(), error.details() or "", _trailing(error))
+            async with asyncio.timeout(timeout):
+                reply = await self._dispatcher.unary(rpc, message, metadata)
+        except Answered as answered:
+            return await _answer(request, response, mode, answered.code, answered.details, answered.trailers)
+        except TimeoutError:
+            return await _answer(request, response, mode, grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
         await response.prepare(request)
-        await response.write(mode.encode(frame(reply)))
+        await response.write(mode.encode(frame(reply.SerializeToString())))
         return await _close(response, mode, grpc.StatusCode.OK, "")
 
     async def _stream(
@@ -264,29 +267,24 @@ class WebGateway:
         metadata: tuple[tuple[str, str], ...],
         timeout: float | None,
     ) -> web.StreamResponse:
-        method: grpc.aio.UnaryStreamMultiCallable[bytes, bytes] = self._upstream.unary_stream(rpc.path)
-        call = method(message, metadata=metadata, timeout=timeout)
-        prepared = False
+        replies = self._dispatcher.stream(rpc, message, metadata)
+        code, details = grpc.StatusCode.OK, ""
+        trailers: tuple[tuple[str, str], ...] = ()
         try:
-            async for reply in call:
-                if not prepared:
-                    await response.prepare(request)
-                    prepared = True
-                await response.write(mode.encode(frame(reply)))
-        except grpc.aio.AioRpcError as error:
-            if not prepared:
-                return await _answer(request, response, mode, error.code(), error.details() or "", _trailing(error))
-            return await _close(response, mode, error.code(), error.details() or "", _trailing(error))
-        except (asyncio.CancelledError, ConnectionError):  # the page went away: end the upstream call too
-            call.cancel()
-            raise
-        if not prepared:
-            await response.prepare(request)
-        return await _close(response, mode, grpc.StatusCode.OK, "")
-
-
-def _trailing(error: grpc.aio.AioRpcError) -> tuple[tuple[str, str], ...]:
-    return tuple((k, v) for k, v in (error.trailing_metadata() or ()) if isinstance(v, str))
+            async with asyncio.timeout(timeout):
+                async for reply in replies:
+                    if not response.prepared:
+                        await response.prepare(request)
+                    await response.write(mode.encode(frame(reply.SerializeToString())))
+        except Answered as answered:
+            code, details, trailers = answered.code, answered.details, answered.trailers
+        except TimeoutError:
+            code, details = grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"
+        finally:  # a page that went away (CancelledError, ConnectionError) ends the call: journaled CANCELLED
+            await replies.aclose()
+        if not response.prepared:
+            return await _answer(request, response, mode, code, details, trailers)
+        return await _close(response, mode, code, details, trailers)
 
 
 def _cors(request: web.Request) -> dict[str, str]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import ssl
-import stat
 import struct
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import unquote
 
 import aiohttp
@@ -339,17 +337,6 @@ async def test_with_tls_the_web_listener_serves_https_with_the_same_certificate(
 
 
 @pytest.mark.asyncio
-async def test_tls_on_the_main_port_forwards_over_a_private_socket_removed_at_stop(http) -> None:
-    server = EmulatorServer(Settings(start_time=START), web_port=0, tls=TlsOptions())
-    async with server:
-        assert server._upstream_target is not None and server._upstream_target.startswith("unix:")
-        socket_file = Path(server._upstream_target.removeprefix("unix:"))
-        assert socket_file.is_socket() and stat.S_IMODE(socket_file.parent.stat().st_mode) == 0o700
-        await mint_over_web(http, server, ssl=trusting(server.certificate))
-    assert not socket_file.parent.exists()
-
-
-@pytest.mark.asyncio
 async def test_bootstrap_names_the_web_url_in_process_and_over_the_admin_api(served) -> None:
     assert served.control.bootstrap().web_url == served.web_url != ""
     with remote_control(served.target) as remote:
@@ -369,7 +356,7 @@ async def test_a_running_server_starts_its_web_listener_on_demand(http) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_tls_main_port_cannot_add_a_web_listener_later() -> None:
+async def test_a_server_with_tls_starts_an_https_web_listener_on_demand(http) -> None:
     async with EmulatorServer(Settings(start_time=START), tls=TlsOptions()) as server:
-        with pytest.raises(RuntimeError, match="web_port=0"):
-            await server.serve_web()
+        assert (await server.serve_web()).startswith("https://")
+        await mint_over_web(http, server, ssl=trusting(server.certificate))

@@ -1,7 +1,8 @@
 """What every RPC of the registry goes through: decode, fault injection, its handler, status mapping, journal, log.
 
 Handlers are registered without a request deserializer, so a body that does not decode is
-answered INVALID_ARGUMENT here instead of grpcio's UNKNOWN.
+answered INVALID_ARGUMENT here instead of grpcio's UNKNOWN. Calls that arrive another way (gRPC-Web)
+enter through :meth:`Dispatcher.unary` and :meth:`Dispatcher.stream`: the same path, without grpc.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import hmac
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 import grpc
 from google.protobuf.message import DecodeError, Message
@@ -56,6 +57,39 @@ class Refusal(Exception):
         self.message = message
 
 
+class Answered(Exception):
+    """A call that entered without grpc ended with this status (its trailing metadata too)."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, trailers: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(details)
+        self.code = code
+        self.details = details
+        self.trailers = trailers
+
+
+class _Context(Protocol):
+    """What the dispatcher asks of a call's context: grpc's, or :class:`_Direct` for calls without grpc."""
+
+    def invocation_metadata(self) -> Sequence[tuple[str, str | bytes]] | None: ...
+
+    async def abort(
+        self, code: grpc.StatusCode, details: str, trailing_metadata: tuple[tuple[str, str], ...]
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Direct:
+    """The context of a call that did not come through grpc: its metadata, and an abort that raises."""
+
+    metadata: tuple[tuple[str, str], ...]
+
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return self.metadata
+
+    async def abort(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple[tuple[str, str], ...]) -> None:
+        raise Answered(code, details, trailing_metadata)
+
+
 @dataclass(slots=True)
 class _Trace:
     """What the journal and the log keep of one call, filled in as the call goes."""
@@ -87,6 +121,14 @@ class Dispatcher:
         """End injected delays now, and skip later ones: the server is stopping and its calls should finish."""
         self._stopping.set()
 
+    async def unary(self, rpc: Rpc, raw: bytes, metadata: tuple[tuple[str, str], ...]) -> Message:
+        """Serve one unary call that did not come through grpc; any status but OK raises :class:`Answered`."""
+        return await self._unary(rpc, raw, _Direct(metadata))
+
+    def stream(self, rpc: Rpc, raw: bytes, metadata: tuple[tuple[str, str], ...]) -> AsyncGenerator[Message, None]:
+        """Serve one server-streaming call that did not come through grpc (close it to cancel the call)."""
+        return self._stream(rpc, raw, _Direct(metadata))
+
     def service(self, name: str, rpcs: Sequence[Rpc]) -> grpc.GenericRpcHandler:
         handlers = {rpc.name: self._handler(rpc) for rpc in rpcs}
         return grpc.method_handlers_generic_handler(name, handlers)
@@ -102,7 +144,7 @@ class Dispatcher:
     def _trace(self, rpc: Rpc, raw: bytes) -> _Trace:
         return _Trace(rpc, self._emulator.state, raw, time.perf_counter())
 
-    async def _unary(self, rpc: Rpc, raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> Message:
+    async def _unary(self, rpc: Rpc, raw: bytes, context: _Context) -> Message:
         trace = self._trace(rpc, raw)
         try:
             response = trace.rpc.handler(await self._open(trace, context), trace.request)
@@ -116,9 +158,7 @@ class Dispatcher:
         self._finish(trace, grpc.StatusCode.OK, "")
         return response  # type: ignore[no-any-return]
 
-    async def _stream(
-        self, rpc: Rpc, raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]
-    ) -> AsyncIterator[Message]:
+    async def _stream(self, rpc: Rpc, raw: bytes, context: _Context) -> AsyncGenerator[Message, None]:
         trace = self._trace(rpc, raw)
         responses: AsyncIterator[Message] | None = None
         try:
@@ -136,7 +176,7 @@ class Dispatcher:
                 await close()
         self._finish(trace, grpc.StatusCode.OK, "")
 
-    async def _open(self, trace: _Trace, context: grpc.aio.ServicerContext[bytes, Message]) -> Call:
+    async def _open(self, trace: _Trace, context: _Context) -> Call:
         """Everything before the handler: checks, decode, caller, faults; the handler's :class:`Call`."""
         rpc, state = trace.rpc, trace.state
         metadata: dict[str, str | bytes] = dict(context.invocation_metadata() or ())
@@ -158,9 +198,7 @@ class Dispatcher:
             trace.caller, presented, metadata, rpc.action_of(request),
         )  # fmt: skip
 
-    async def _refuse(
-        self, trace: _Trace, error: Exception, context: grpc.aio.ServicerContext[bytes, Message]
-    ) -> NoReturn:
+    async def _refuse(self, trace: _Trace, error: Exception, context: _Context) -> NoReturn:
         """Journal and log the call as failed with ``error``'s status, then answer with it."""
         trailers: tuple[tuple[str, str], ...] = ()
         if isinstance(error, EmulatorError):
