@@ -5,7 +5,8 @@ mount and network namespaces, so the recipe binds 127.0.0.1:443 and appends Mome
 private copy of ``/etc/hosts``; the machine's own hosts file and ports are never touched. The
 application (``tests/dropin/app.py``) builds its client with
 ``CredentialProvider.from_environment_variable("MOMENTO_API_KEY")`` (or the v2 call) and dials
-TLS on port 443: it mints a disposable token, creates a cache, sets and gets an item. The Node SDK's
+TLS on port 443: it mints a disposable token, creates a cache, sets and gets an item, and publishes
+to a topic it subscribes to. The Node SDK's
 run of the same recipe is ``tests/node/test/9-dropin.test.mjs``.
 """
 
@@ -57,6 +58,11 @@ def test_the_python_sdk_mints_and_caches_over_tls_with_each_key_form_from_the_en
     assert result["port"] == 443  # the SDK's TLS switch
     assert result["auth"] == "ok"
     assert (result["create_cache"], result["set"], result["get"]) == ("Success", "Success", "shipped")
+    assert (result["subscribe"], result["publish"], result["received"]) == (
+        "Subscription",
+        "Success",
+        "order-42 dispatched",
+    )
 
 
 def test_an_endpoint_naming_its_port_works_with_the_python_sdk() -> None:
@@ -65,7 +71,7 @@ def test_an_endpoint_naming_its_port_works_with_the_python_sdk() -> None:
     for form in ("v1", "v2"):
         result = report(run_recipe(*PYTHON_APP, KEY_FORM=form, **ported))
         assert result["endpoints"][0] == "control.momento.test:8443"
-        assert (result["auth"], result["get"]) == ("ok", "shipped"), form
+        assert (result["auth"], result["get"], result["received"]) == ("ok", "shipped", "order-42 dispatched"), form
 
 
 def test_a_ca_the_application_does_not_trust_is_refused(tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ import os
 import warnings
 from datetime import timedelta
 
-from momento import AuthClient, CacheClient, Configurations, CredentialProvider
+from momento import AuthClient, CacheClient, Configurations, CredentialProvider, TopicClient, TopicConfigurations
 from momento.auth.access_control.disposable_token_scopes import DisposableTokenScopes
 from momento.config.auth_configurations import AuthConfigurations
-from momento.responses import CacheGet, GenerateDisposableToken
+from momento.responses import CacheGet, GenerateDisposableToken, TopicSubscribe, TopicSubscriptionItem
 from momento.utilities import ExpiresIn
 
 
@@ -39,6 +39,7 @@ def main() -> None:
     else:
         report["auth"] = f"{minted.error_code.name}: {minted.message}"  # type: ignore[union-attr]
     report.update(use_the_cache(provider))
+    report.update(use_a_topic(provider))
     print(json.dumps(report))
 
 
@@ -53,6 +54,19 @@ def use_the_cache(provider: CredentialProvider) -> dict[str, object]:
         "set": type(stored).__name__,
         "get": found.value_string if isinstance(found, CacheGet.Hit) else repr(found),
     }
+
+
+def use_a_topic(provider: CredentialProvider) -> dict[str, object]:
+    """Subscribe to a topic of that cache, publish to it, and read the message back."""
+    with TopicClient(TopicConfigurations.Default.latest(), provider) as topics:
+        subscription = topics.subscribe("orders", "shipments")
+        if not isinstance(subscription, TopicSubscribe.Subscription):
+            return {"subscribe": repr(subscription)}
+        published = topics.publish("orders", "shipments", "order-42 dispatched")
+        item = next(subscription)
+        subscription.unsubscribe()
+    received = item.value if isinstance(item, TopicSubscriptionItem.Text) else repr(item)
+    return {"subscribe": "Subscription", "publish": type(published).__name__, "received": received}
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import {createRequire} from 'node:module';
 const require = createRequire(import.meta.url);
 const {AuthClient, AuthClientConfigurations, CacheClient, CacheGet, Configurations, CredentialProvider,
   DefaultMomentoLoggerFactory, DefaultMomentoLoggerLevel, DisposableTokenScopes, ExpiresIn,
-  GenerateDisposableToken} = require('@gomomento/sdk');
+  GenerateDisposableToken, TopicClient, TopicConfigurations, TopicSubscribe} = require('@gomomento/sdk');
 
 // The production choice: a v2 key when MOMENTO_ENDPOINT is set, else the key's own endpoint.
 const credentialProvider = process.env.MOMENTO_ENDPOINT
@@ -35,6 +35,23 @@ try {
   cache.close();
 } catch (error) {  // CacheClient.create connects eagerly, and throws when it cannot
   report.create_cache = `Error: ${error.message}`;
+}
+
+// A topic of that cache: subscribe, publish, and receive the message.
+if (report.get === 'shipped') {
+  const topics = new TopicClient({configuration: TopicConfigurations.Default.latest(loggerFactory), credentialProvider});
+  let receive;
+  const received = new Promise(resolve => (receive = resolve));
+  const subscription = await topics.subscribe('orders', 'shipments', {
+    onItem: item => receive(item.valueString()),
+    onError: error => receive(`error: ${error.errorCode()}`),
+  });
+  report.subscribe = subscription.type;
+  if (subscription instanceof TopicSubscribe.Subscription) {
+    report.publish = (await topics.publish('orders', 'shipments', 'order-42 dispatched')).type;
+    report.received = await received;
+    subscription.unsubscribe();
+  }
 }
 console.log(JSON.stringify(report));
 process.exit(0);

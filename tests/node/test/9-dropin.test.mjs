@@ -1,5 +1,5 @@
 // Scenario 9: drop-in mode. An unmodified application (dropin/app.mjs: mint a token, create a cache,
-// set and get an item) builds its clients with
+// set and get an item, publish to a topic it subscribes to) builds its clients with
 // CredentialProvider.fromEnvironmentVariable('MOMENTO_API_KEY') (or fromEnvVarV2) and reaches the
 // emulator over TLS on Momento's names, with only what the documented CI recipe
 // (docs/examples/dropin-ci.sh) gives it. Each run is in a sandbox (tests/sandbox.py: private mount
@@ -47,6 +47,8 @@ for (const [form, tokenHost] of [['v1', 'token.momento.test'], ['v2', 'token.mom
     assert.equal(report.secure, true);
     assert.equal(report.auth, 'ok');
     assert.deepEqual([report.create_cache, report.set, report.get], ['Success', 'Success', 'shipped']);
+    assert.deepEqual([report.subscribe, report.publish, report.received],
+      ['Subscription', 'Success', 'order-42 dispatched']);
   });
 }
 
@@ -55,7 +57,7 @@ test('an endpoint naming its port works with the Node SDK, for v1 and v2 keys', 
   for (const form of ['v1', 'v2']) {
     const report = await recipe(APP, {KEY_FORM: form, ...ported});
     assert.equal(report.endpoints[0], 'control.momento.test:8443');
-    assert.deepEqual([report.auth, report.get], ['ok', 'shipped'], form);
+    assert.deepEqual([report.auth, report.get, report.received], ['ok', 'shipped', 'order-42 dispatched'], form);
   }
 });
 
