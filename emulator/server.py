@@ -31,9 +31,20 @@ if TYPE_CHECKING:
 # What grpc itself accepts: large enough for the state document of ~400k keys (ImportState);
 # Momento requests have their own, smaller limit (MAX_MOMENTO_REQUEST_BYTES in services/rpc.py).
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
-# The options of every emulator server (the benchmarks' bare server uses them too, to compare alike).
-SERVER_OPTIONS = (("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES))
 DEFAULT_GRACE_SECONDS = 5.0
+# The SDKs' keepalive: the Node TopicClient pings every 5 s, with or without a call open. grpc's
+# server default (a ping at most every 5 minutes without data, two strikes) answers that with
+# GOAWAY "too_many_pings" and a reconnect; accept keepalive pings down to one a second.
+KEEPALIVE_OPTIONS = (
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 1000),
+)
+# The options of every emulator server (the benchmarks' bare server uses them too, to compare alike).
+SERVER_OPTIONS = (
+    ("grpc.so_reuseport", 0),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    *KEEPALIVE_OPTIONS,
+)
 
 
 class PortInUse(OSError):
