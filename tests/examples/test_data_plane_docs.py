@@ -1,4 +1,4 @@
-"""The Python example of docs/data-plane.md, run as written in a fresh pytest run (the Node one runs in tests/node)."""
+"""The Python examples of docs/data-plane.md, each run as written in a fresh pytest run (the Node one: tests/node)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,17 @@ from tests.test_plugin import clean_environment  # noqa: F401  (an autouse fixtu
 
 pytest_plugins = ["pytester"]
 
+EXAMPLES = blocks(REPO / "docs" / "data-plane.md", "python")
 
-def test_the_python_example_is_refused_a_set_allowed_a_get_then_expired(pytester: pytest.Pytester) -> None:
-    [example] = blocks(REPO / "docs" / "data-plane.md", "python")
+
+def test_the_page_has_its_examples() -> None:
+    """Tokens against items, and topics: a block lost in an edit fails here, not silently."""
+    assert len(EXAMPLES) == 2
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[f"block-{n}" for n in range(1, len(EXAMPLES) + 1)])
+def test_every_python_example_passes_as_written(pytester: pytest.Pytester, example: str) -> None:
+    tests = example.count("\ndef test_")
+    assert tests, "an example on this page is a test module"
     pytester.makepyfile(example)
-    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=tests)
