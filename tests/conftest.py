@@ -1,8 +1,9 @@
-"""Shared fixtures: a real emulator on a loopback port, and gRPC stubs onto it."""
+"""Shared fixtures: a real emulator on a loopback port, gRPC stubs onto it, and ``serve`` processes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -10,8 +11,8 @@ import pytest
 from momento_wire_types import auth_pb2_grpc, token_pb2_grpc
 
 from emulator import Control, Settings, ThreadedEmulatorServer, local_control
-from tests.builders import START
-from tests.helpers import Factory
+from tests.builders import START, START_ISO
+from tests.helpers import EmulatorProcess, Factory, Spawn
 
 
 @pytest.fixture
@@ -55,3 +56,28 @@ def auth_stub(channel: grpc.Channel) -> auth_pb2_grpc.AuthStub:
 @pytest.fixture
 def token_stub(channel: grpc.Channel) -> token_pb2_grpc.TokenStub:
     return token_pb2_grpc.TokenStub(channel)
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Spawn]:
+    """Start ``serve`` processes on 127.0.0.1; every one is killed when the test ends."""
+    started: list[EmulatorProcess] = []
+
+    def start(
+        *args: str, env: dict[str, str] | None = None, ready: bool = True, ready_file: Path | None = None
+    ) -> EmulatorProcess:
+        defaults = []
+        if env is None:  # with an environment given, it says where to listen and when to start
+            defaults += ["--host", "127.0.0.1"]
+            defaults += [] if "--port" in args else ["--port", "0"]
+            defaults += [] if "--start-time" in args else ["--start-time", START_ISO]
+        name = f"emulator{len(started)}"
+        process = EmulatorProcess(tmp_path, *defaults, *args, env=env, name=name, ready_file=ready_file)
+        started.append(process)
+        if ready:
+            process.wait_ready()
+        return process
+
+    yield start
+    for process in started:
+        process.kill()

@@ -176,6 +176,9 @@ class EmulatorProcess:
         self.kill()
 
 
+Spawn = Callable[..., EmulatorProcess]  # the ``spawn`` fixture: serve ARGS on 127.0.0.1, killed after the test
+
+
 def status_of(call: Callable[[], object]) -> tuple[grpc.StatusCode, str]:
     """The status code and details of the gRPC error that ``call`` must raise."""
     with pytest.raises(grpc.RpcError) as raised:

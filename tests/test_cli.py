@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,35 +23,18 @@ from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2_grpc
 from momento_wire_types import permissionmessages_pb2 as pm
 
 from tests.builders import START, START_ISO, cache_grant
-from tests.helpers import DEADLINE_SECONDS, EmulatorProcess, clean_env, mint_api_key, mint_disposable, run_cli, sdk_mint
+from tests.helpers import (
+    DEADLINE_SECONDS,
+    EmulatorProcess,
+    Spawn,
+    clean_env,
+    mint_api_key,
+    mint_disposable,
+    run_cli,
+    sdk_mint,
+)
 
-Spawn = Callable[..., EmulatorProcess]
 PROMPT_EXIT_SECONDS = 60.0  # an exit that never comes, not a speed target: a loaded host may take seconds
-
-
-@pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Spawn]:
-    """Start ``serve`` processes on 127.0.0.1; every one is killed when the test ends."""
-    started: list[EmulatorProcess] = []
-
-    def start(
-        *args: str, env: dict[str, str] | None = None, ready: bool = True, ready_file: Path | None = None
-    ) -> EmulatorProcess:
-        defaults = []
-        if env is None:  # with an environment given, it says where to listen and when to start
-            defaults += ["--host", "127.0.0.1"]
-            defaults += [] if "--port" in args else ["--port", "0"]
-            defaults += [] if "--start-time" in args else ["--start-time", START_ISO]
-        name = f"emulator{len(started)}"
-        process = EmulatorProcess(tmp_path, *defaults, *args, env=env, name=name, ready_file=ready_file)
-        started.append(process)
-        if ready:
-            process.wait_ready()
-        return process
-
-    yield start
-    for process in started:
-        process.kill()
 
 
 def cli(emulator: EmulatorProcess, *args: str) -> Any:

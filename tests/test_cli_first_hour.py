@@ -9,7 +9,6 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,30 +18,9 @@ from emulator.cli import SERVE_OPTIONS, build_parser, serve_configuration
 from emulator.core.config import Settings
 from emulator.process import ServeOptions, banner
 from tests.builders import START_ISO
-from tests.helpers import DEADLINE_SECONDS, REPO, EmulatorProcess, clean_env, run_cli
+from tests.helpers import DEADLINE_SECONDS, REPO, Spawn, clean_env, run_cli
 
 SCRIPT = Path(sys.executable).with_name("momento-auth-emulator")
-Spawn = Callable[..., EmulatorProcess]
-
-
-@pytest.fixture
-def spawn(tmp_path: Path) -> Iterator[Spawn]:
-    """``serve --port 0`` on loopback at the test's start time (plus ``args``); killed when the test ends."""
-    started: list[EmulatorProcess] = []
-
-    def start(*args: str, ready: bool = True, ready_file: Path | None = None) -> EmulatorProcess:
-        defaults = ["--port", "0"] if "--port" not in args else []
-        process = EmulatorProcess(
-            tmp_path, "--start-time", START_ISO, *defaults, *args, name=f"e{len(started)}", ready_file=ready_file
-        )
-        started.append(process)
-        if ready:
-            process.wait_ready()
-        return process
-
-    yield start
-    for process in started:
-        process.kill()
 
 
 def wait_ready(ready_file: Path, process: subprocess.Popen[Any], output: Path) -> dict[str, object]:
