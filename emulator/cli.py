@@ -20,12 +20,14 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from emulator.core.clock import ClockMode, parse_instant
-from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL, Settings, clock_mode_of
+from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL, Settings
 from emulator.core.errors import InvalidArgument
 from emulator.core.faults import MAX_COUNT
+from emulator.core.values import clock_mode as parse_clock_mode
+from emulator.core.values import whole_number
 from emulator.dropin import switch, tls_options
 from emulator.process import COMMAND, LOOPBACK, ServeOptions, fail, serve, write_atomically
 from emulator.services.registry import CATALOG
@@ -41,6 +43,7 @@ DEFAULT_PORT = 8090
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _WILDCARDS = ("0.0.0.0", "::")
+T = TypeVar("T")
 METHOD_HELP = "a Momento RPC by name or path (" + ", ".join(p.rsplit("/", 1)[1] for p in CATALOG.methods) + ")"
 
 
@@ -66,12 +69,18 @@ def parse_duration(text: str) -> float:
 def positive_int(text: str) -> int:
     """A count or a limit: the admin API carries them as 32-bit numbers."""
     try:
-        value = int(text)
+        value: object = int(text)
     except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_COUNT:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to {MAX_COUNT}")
-    return value
+        value = text  # refused below in the same words, quoted as text
+    return checked(whole_number, value, "", 1, MAX_COUNT)
+
+
+def checked(check: Callable[..., T], value: object, *args: Any) -> T:
+    """``check(value, field, ...)`` from :mod:`emulator.core.values`, its refusal as argparse's."""
+    try:
+        return check(value, *args)
+    except InvalidArgument as error:
+        raise argparse.ArgumentTypeError(error.problem) from None
 
 
 def port_number(text: str) -> int:
@@ -122,17 +131,11 @@ def one_of(*choices: str) -> Callable[[str], str]:
 
 
 def clock_mode(text: str) -> ClockMode:
-    try:
-        return clock_mode_of(text)
-    except InvalidArgument as error:
-        raise argparse.ArgumentTypeError(error.message.partition(": ")[2]) from None
+    return checked(parse_clock_mode, text, "clock")
 
 
 def start_instant(text: str) -> float:
-    try:
-        return parse_instant(text, "start-time")
-    except InvalidArgument as error:
-        raise argparse.ArgumentTypeError(error.message.partition(": ")[2]) from None
+    return checked(parse_instant, text, "start-time")
 
 
 def text(value: str) -> str:
@@ -337,9 +340,8 @@ def serve_configuration(args: argparse.Namespace) -> tuple[Settings, ServeOption
             max_disposable_ttl=_whole_seconds(args.max_disposable_ttl, named("max_disposable_ttl")),
             super_user_key=args.super_user_key,
         )
-    except InvalidArgument as error:
-        setting, _, problem = error.message.partition(": ")
-        raise UsageError(f"{named({'clock_mode': 'clock'}.get(setting, setting))}: {problem}") from None
+    except InvalidArgument as error:  # named as the flag or variable that gave it
+        raise UsageError(f"{named(_SETTING_OPTIONS.get(error.field, error.field))}: {error.problem}") from None
     try:
         tls = tls_options(args.tls, args.tls_port, args.tls_cert, args.tls_key, args.ca_file, named)
     except TlsError as error:
@@ -358,6 +360,9 @@ def serve_configuration(args: argparse.Namespace) -> tuple[Settings, ServeOption
         ca_file=args.ca_file,
     )
     return settings, options
+
+
+_SETTING_OPTIONS = {"clock_mode": "clock"}  # the settings whose option has another name
 
 
 def _whole_seconds(seconds: float, name: str) -> int:

@@ -10,7 +10,6 @@ written against one runs against the other.
 from __future__ import annotations
 
 import base64
-import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
@@ -20,8 +19,9 @@ from google.protobuf.message import Message
 from emulator._generated import admin_pb2 as pb
 from emulator.core.clock import ClockMode, epoch_of
 from emulator.core.emulator import Emulator
-from emulator.core.errors import EmulatorError
+from emulator.core.errors import EmulatorError, InvalidArgument
 from emulator.core.faults import MAX_COUNT
+from emulator.core.values import finite_number, whole_number
 from emulator.remote_admin import RemoteAdmin
 from emulator.results import (
     AuthorizationDecision,
@@ -340,9 +340,7 @@ class Control:
         Returns:
             How many entries were removed.
         """
-        if isinstance(through_seq, bool) or not isinstance(through_seq, int) or through_seq < 0:
-            raise ControlError("INVALID_ARGUMENT", f"through_seq: {through_seq!r} is not a whole number from 0")
-        return self._ops.clear_journal(through_seq)
+        return self._ops.clear_journal(_whole("through_seq", through_seq, 0, MAX_SEQ))
 
     # caches and items
     def caches(self) -> list[dict[str, Any]]:
@@ -437,20 +435,24 @@ def _operations(emulator: Emulator) -> TypedOperations:  # typed: mypy checks th
     return AdminOperations(local_call(emulator, CATALOG))
 
 
-def _whole(name: str, value: object, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= MAX_COUNT:
-        raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} is not a whole number from {least} to {MAX_COUNT}")
-    return value
+MAX_SEQ = 2**64 - 1  # journal sequence numbers are 64-bit in the admin API
 
 
-def _number(name: str, value: object, problem: str = "is not a finite number") -> float:
+def _whole(name: str, value: object, least: int, most: int = MAX_COUNT) -> int:
+    """``value`` checked by :func:`whole_number`; ``most`` by default what a 32-bit wire field can carry."""
     try:
-        number = float(value) if not isinstance(value, bool) and isinstance(value, int | float) else math.nan
-    except OverflowError:
-        number = math.nan
-    if not math.isfinite(number):
-        raise ControlError("INVALID_ARGUMENT", f"{name}: {value!r} {problem}")
-    return number
+        return whole_number(value, name, least, most)
+    except InvalidArgument as error:
+        raise ControlError("INVALID_ARGUMENT", error.message) from None
+
+
+def _number(name: str, value: object, problem: str | None = None) -> float:
+    """``value`` checked by :func:`finite_number`; ``problem`` replaces its words when other forms are allowed."""
+    try:
+        return finite_number(value, name)
+    except InvalidArgument as error:
+        message = error.message if problem is None else f"{error.field}: {value!r} {problem}"
+        raise ControlError("INVALID_ARGUMENT", message) from None
 
 
 def _bytes(name: str, value: object) -> bytes:

@@ -13,7 +13,8 @@ from google.protobuf.message import Message
 
 from emulator import results as r
 from emulator._generated import admin_pb2 as pb
-from emulator.core.clock import ClockMode, from_epoch
+from emulator.core.clock import from_epoch
+from emulator.core.values import clock_mode
 from emulator.results import ControlError
 from emulator.services import admin
 from emulator.services.admin_ops import NewFault, Question, ResetOverrides
@@ -146,7 +147,7 @@ def instant(text: str) -> datetime:
 
 
 def clock_state(message: pb.ClockState) -> r.ClockState:
-    return r.ClockState(now=from_epoch(message.now_epoch_seconds), mode=ClockMode(message.mode))
+    return r.ClockState(now=from_epoch(message.now_epoch_seconds), mode=clock_mode(message.mode, "mode"))
 
 
 def bootstrap(message: pb.Bootstrap) -> r.Bootstrap:

@@ -214,7 +214,7 @@ class EmulatorServer(Bootstraps):
         try:
             emulator.load(document, CATALOG)
         except InvalidArgument as error:
-            raise InvalidArgument(f"state document: {error.message}") from None
+            raise InvalidArgument("state document", error.message) from None
 
     async def stop(self, grace: float | None = DEFAULT_GRACE_SECONDS) -> None:
         """Stop accepting calls; in-flight calls get ``grace`` seconds to finish."""

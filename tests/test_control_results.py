@@ -185,7 +185,7 @@ def test_reset_overrides_apply_to_the_fresh_state_only(both: tuple[Control, Cont
         ({"start_time": [1]}, "start_time: [1] is not epoch seconds, ISO 8601 text or a datetime"),
         ({"start_time": math.inf}, "start_time: inf is not epoch seconds, ISO 8601 text or a datetime"),
         ({"start_time": -1}, "start_time: -1.0 is outside the range the emulator supports"),
-        ({"clock_mode": "sundial"}, "clock_mode: 'sundial' is not manual or system"),
+        ({"clock_mode": "sundial"}, "clock_mode: 'sundial' is not one of manual, system"),
         ({"clock_mode": 1}, "clock_mode: 1 is not a string"),
         ({"seed": b"x"}, "seed: b'x' is not a string"),
         ({"max_disposable_ttl": 0}, "max_disposable_ttl: 0 is not a whole number from 1 to 4294967295"),
@@ -216,9 +216,9 @@ def test_reset_overrides_on_the_wire(server: ThreadedEmulatorServer) -> None:
         assert admin.Reset(admin_pb2.ResetRequest()).api_key == server.control.bootstrap().api_key
         assert admin.GetClock(admin_pb2.GetClockRequest()).now == "2030-01-01T00:00:00Z"
         for request, field in [
-            (admin_pb2.ResetRequest(start_epoch_seconds=math.nan), "start_epoch_seconds: must be a finite number"),
+            (admin_pb2.ResetRequest(start_epoch_seconds=math.nan), "start_epoch_seconds: nan is not a finite number"),
             (admin_pb2.ResetRequest(start_time="soon"), "start_time: 'soon' is not an ISO 8601 instant"),
-            (admin_pb2.ResetRequest(clock_mode=""), "clock_mode: '' is not manual or system"),
+            (admin_pb2.ResetRequest(clock_mode=""), "clock_mode: '' is not one of manual, system"),
             (admin_pb2.ResetRequest(max_disposable_ttl=0), "max_disposable_ttl: 0 is not a whole number"),
         ]:
             code, details = status_of(lambda request=request: admin.Reset(request))  # type: ignore[misc]

@@ -36,7 +36,7 @@ def admit(
     # A session token may do anything a super-user key may.
     permissions = SUPER_USER if credential.kind is Kind.SESSION else credential.permissions
     if not cache and capability_of(action) is not Capability.CONTROL_PLANE:
-        raise InvalidArgument("cache: the cache header is missing or empty")
+        raise InvalidArgument("cache", "the cache header is missing or empty")
     for key in keys or (None,):
         decision = authorize(permissions, action, cache, key=key, topic=topic)
         if not decision.allowed:

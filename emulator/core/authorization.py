@@ -174,7 +174,7 @@ def capability_of(action: str) -> Capability:
         return ACTIONS[action]
     except KeyError:
         raise InvalidArgument(
-            f"action: {action!r} is not a known operation; known: {', '.join(sorted(ACTIONS))}"
+            "action", f"{action!r} is not a known operation; known: {', '.join(sorted(ACTIONS))}"
         ) from None
 
 
@@ -190,11 +190,11 @@ def authorize(
     """Decide whether ``permissions`` allow ``action`` on ``cache`` (and key, topic or function)."""
     needed = capability_of(action)
     if not cache and needed is not _C.CONTROL_PLANE:
-        raise InvalidArgument("cache: must not be empty")
+        raise InvalidArgument("cache", "must not be empty")
     resource = _RESOURCE_OF.get(needed, Resource.CACHE)
     target = {Resource.CACHE: key, Resource.TOPIC: topic, Resource.FUNCTION: function}[resource]
     if resource is not Resource.CACHE and not target:
-        raise InvalidArgument(f"{resource.value}: {action} needs a {resource.value} name")
+        raise InvalidArgument(f"{resource.value}", f"{action} needs a {resource.value} name")
     if permissions.super_user:
         return Decision(True, "super-user permissions allow every operation")
     if needed is _C.CONTROL_PLANE:

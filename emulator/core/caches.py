@@ -172,11 +172,11 @@ class Caches:
 def check_cache_name(name: str) -> None:
     """Our rule: 1 to 255 printable ASCII characters, no spaces (a name travels in a gRPC header)."""
     if not name:
-        raise InvalidArgument("cache_name: must not be empty")
+        raise InvalidArgument("cache_name", "must not be empty")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidArgument(f"cache_name: {len(name)} characters; at most {MAX_NAME_LENGTH} allowed")
+        raise InvalidArgument("cache_name", f"{len(name)} characters; at most {MAX_NAME_LENGTH} allowed")
     if not all("!" <= char <= "~" for char in name):
-        raise InvalidArgument(f"cache_name: {name!r} may hold only printable ASCII characters without spaces")
+        raise InvalidArgument("cache_name", f"{name!r} may hold only printable ASCII characters without spaces")
 
 
 def _missing(name: str) -> NotFound:

@@ -53,7 +53,7 @@ def parse_instant(text: str, field: str = "time") -> float:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise InvalidArgument(f"{field}: {text!r} is not an ISO 8601 instant") from None
+        raise InvalidArgument(field, f"{text!r} is not an ISO 8601 instant") from None
     return epoch_of(moment)
 
 
@@ -65,7 +65,7 @@ def epoch_of(moment: datetime) -> float:
 def check_instant(instant: float, field: str = "time") -> None:
     if not 0 <= instant <= MAX_INSTANT:
         raise InvalidArgument(
-            f"{field}: {instant} is outside the range the emulator supports (1970 to {to_iso(MAX_INSTANT)})"
+            field, f"{instant} is outside the range the emulator supports (1970 to {to_iso(MAX_INSTANT)})"
         )
 
 
@@ -112,8 +112,8 @@ class Clock:
             current = self._now()
             if instant < current:
                 raise InvalidArgument(
-                    f"time: {to_iso(instant)} is before the emulator's now "
-                    f"{to_iso(current)}; the clock never goes backwards"
+                    "time",
+                    f"{to_iso(instant)} is before the emulator's now {to_iso(current)}; the clock never goes backwards",
                 )
             self._jump(instant)
             return instant
@@ -121,7 +121,7 @@ class Clock:
     def advance(self, seconds: float) -> float:
         """Move forward by ``seconds`` (which must not be negative)."""
         if seconds < 0:
-            raise InvalidArgument(f"seconds: {seconds} is negative; the clock never goes backwards")
+            raise InvalidArgument("seconds", f"{seconds} is negative; the clock never goes backwards")
         with self._lock:
             target = self._now() + seconds
             self._jump(target)

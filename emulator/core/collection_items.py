@@ -207,7 +207,7 @@ class CollectionItems:
         destination; a non-empty one expires ``ttl_ms`` from now."""
         self._check(name, SortedSet)
         if not sources:
-            raise InvalidArgument("sources: at least one source sorted set is required")
+            raise InvalidArgument("sources", "at least one source sorted set is required")
         self._items.check_ttl(ttl_ms, "ttl_milliseconds")
         with self._caches.lock:
             store, now_ms = self._caches.cache(cache), self._items.now_ms()
@@ -297,7 +297,7 @@ class CollectionItems:
     @staticmethod
     def _check(name: bytes, kind: type) -> None:
         if not name:
-            raise InvalidArgument(f"{_NAMED[kind][0]}: must not be empty")
+            raise InvalidArgument(_NAMED[kind][0], "must not be empty")
 
     @staticmethod
     def _typed(item: Item, name: bytes, kind: type[C]) -> C:

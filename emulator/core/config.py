@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from emulator.core.clock import ClockMode, check_instant
 from emulator.core.errors import InvalidArgument
+from emulator.core.values import clock_mode, finite_number, whole_number
 
 DEFAULT_MAX_DISPOSABLE_TTL = 3600  # our rule: one hour, as Momento documents
 DEFAULT_LOGIN_TTL = 86400  # our rule: a session token from Login lasts a day
@@ -44,25 +45,23 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name, (least, most) in _RANGES.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-                raise InvalidArgument(f"{name}: {value!r} is not a whole number from {least} to {most}")
-        beat = self.heartbeat_seconds
-        if isinstance(beat, bool) or not isinstance(beat, int | float) or not 0.001 <= beat <= MAX_HEARTBEAT_SECONDS:
-            raise InvalidArgument(f"heartbeat_seconds: {beat!r} is not a number of seconds from 0.001 to 3600")
+            whole_number(getattr(self, name), name, least, most)
+        beat = finite_number(self.heartbeat_seconds, "heartbeat_seconds")
+        if not 0.001 <= beat <= MAX_HEARTBEAT_SECONDS:
+            raise InvalidArgument("heartbeat_seconds", f"{beat!r} is not a number of seconds from 0.001 to 3600")
         start = self.start_time
         if start is not None and (isinstance(start, bool) or not isinstance(start, int | float)):
-            raise InvalidArgument(f"start_time: {start!r} is not epoch seconds (a number) or None")
+            raise InvalidArgument("start_time", f"{start!r} is not epoch seconds (a number) or None")
         if start is not None:
             check_instant(start, "start_time")
-        object.__setattr__(self, "clock_mode", clock_mode_of(self.clock_mode))
+        object.__setattr__(self, "clock_mode", clock_mode(self.clock_mode))
         for name in ("endpoint", "super_user_key"):
             if not isinstance(getattr(self, name), str):
-                raise InvalidArgument(f"{name}: {getattr(self, name)!r} is not a string")
+                raise InvalidArgument(name, f"{getattr(self, name)!r} is not a string")
         if self.super_user_key and not self.super_user_key.strip():
-            raise InvalidArgument("super_user_key: must not be blank")
+            raise InvalidArgument("super_user_key", "must not be blank")
         if self.seed is not None and not isinstance(self.seed, str):
-            raise InvalidArgument(f"seed: {self.seed!r} is not a string or None")
+            raise InvalidArgument("seed", f"{self.seed!r} is not a string or None")
 
 
 # The range of each whole-number setting: lifetimes travel as 32-bit seconds.
@@ -77,12 +76,3 @@ _RANGES = {
     "topic_history": (0, 1_000_000),
     "max_subscriptions_per_cache": (1, 1_000_000),
 }
-
-
-def clock_mode_of(value: object) -> ClockMode:
-    """A clock mode from its name in any case ("manual", "System") or the enum itself."""
-    try:
-        return ClockMode(str(value).lower())
-    except ValueError:
-        modes = " or ".join(m.value for m in ClockMode)
-        raise InvalidArgument(f"clock_mode: {value!r} is not {modes}") from None

@@ -29,7 +29,16 @@ class EmulatorError(Exception):
 
 
 class InvalidArgument(EmulatorError):
-    """The request is malformed; the message names the offending field."""
+    """The request is malformed or breaks a rule: ``field`` names what, ``problem`` says why.
+
+    ``message`` is ``"field: problem"``, as callers see it; code that needs either part reads the
+    attribute, never the message.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
 
 
 class Unauthenticated(EmulatorError):

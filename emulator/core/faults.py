@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field, replace
 
 from emulator.core.errors import InvalidArgument, NotFound
+from emulator.core.values import finite_number, whole_number
 
 MAX_DELAY_SECONDS = 60.0
 MAX_COUNT = 2**32 - 1  # counts and hits are 32-bit in the admin API
@@ -29,7 +30,7 @@ class Catalog:
             if text in (path, path.rsplit("/", 1)[1], path.lstrip("/")):
                 return path
         known = ", ".join(p.rsplit("/", 1)[1] for p in self.methods)
-        raise InvalidArgument(f"method: {name!r} is not a Momento method; known: {known}")
+        raise InvalidArgument("method", f"{name!r} is not a Momento method; known: {known}")
 
 
 @dataclass(frozen=True)
@@ -65,29 +66,25 @@ def rule_from_json(data: dict[str, object], catalog: Catalog) -> FaultRule:
     """Build and validate a rule from user input or an exported document, against ``catalog``."""
     methods = data.get("methods") or list(catalog.methods)
     if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
-        raise InvalidArgument("methods: must be a list of method names")
+        raise InvalidArgument("methods", "must be a list of method names")
     code = str(data.get("code") or "UNAVAILABLE").upper()
     if code not in catalog.codes:
-        raise InvalidArgument(f"code: {code!r} is not a gRPC status name")
+        raise InvalidArgument("code", f"{code!r} is not a gRPC status name")
     count = data.get("count")
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT):
-        raise InvalidArgument(
-            f"count: {count!r} is not a whole number from 1 to {MAX_COUNT} (leave it out for 'until cleared')"
-        )
-    delay = data.get("delay_seconds", 0.0)
-    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY_SECONDS:
-        raise InvalidArgument(f"delay_seconds: {delay!r} is not between 0 and {MAX_DELAY_SECONDS:g} seconds")
+    if count is not None:
+        count = whole_number(count, "count", 1, MAX_COUNT, " (leave it out for 'until cleared')")
+    delay = finite_number(data.get("delay_seconds", 0.0), "delay_seconds")
+    if not 0 <= delay <= MAX_DELAY_SECONDS:
+        raise InvalidArgument("delay_seconds", f"{delay!r} is not between 0 and {MAX_DELAY_SECONDS:g} seconds")
     if code == "OK" and not delay:
-        raise InvalidArgument("code: OK injects nothing unless a delay is given")
-    hits = data.get("hits") or 0
-    if isinstance(hits, bool) or not isinstance(hits, int) or not 0 <= hits <= MAX_COUNT:
-        raise InvalidArgument(f"hits: {hits!r} is not a whole number from 0 to {MAX_COUNT}")
+        raise InvalidArgument("code", "OK injects nothing unless a delay is given")
+    hits = whole_number(data.get("hits") or 0, "hits", 0, MAX_COUNT)
     return FaultRule(
         methods=tuple(dict.fromkeys(catalog.resolve(m) for m in methods)),
         code=code,
         message=str(data.get("message") or ""),
         count=count,
-        delay=float(delay),
+        delay=delay,
         key_id=str(data.get("key_id") or ""),
         token_id=str(data.get("token_id") or ""),
         rule_id=str(data.get("rule_id") or ""),
@@ -108,7 +105,7 @@ class Faults:
         with self._lock:
             taken = {r.rule_id for r in self._rules}
             if rule.rule_id in taken:
-                raise InvalidArgument(f"rule_id: {rule.rule_id!r} is already in use")
+                raise InvalidArgument("rule_id", f"{rule.rule_id!r} is already in use")
             while not rule.rule_id or rule.rule_id in taken:
                 rule = replace(rule, rule_id=f"f{self._next_id}")
                 self._next_id += 1

@@ -178,7 +178,7 @@ class Items:
 
     def _check(self, key: bytes, value: bytes, ttl_ms: int, field: str = "") -> None:
         if not key:
-            raise InvalidArgument(f"{field}cache_key: must not be empty")
+            raise InvalidArgument(f"{field}cache_key", "must not be empty")
         size, limit = len(key) + len(value), self._settings.max_item_bytes
         if size > limit:
             raise LimitExceeded(
@@ -190,7 +190,7 @@ class Items:
     def check_ttl(self, ttl_ms: int, field: str) -> None:
         """Refuse a TTL of 0 or less, or above the configured ceiling (``max_item_ttl``)."""
         if ttl_ms <= 0:
-            raise InvalidArgument(f"{field}: {ttl_ms} ms; a TTL must be greater than 0")
+            raise InvalidArgument(field, f"{ttl_ms} ms; a TTL must be greater than 0")
         limit = self._settings.max_item_ttl
         if ttl_ms > limit * 1000:
             raise LimitExceeded(f"{field}: {ttl_ms} ms exceeds the maximum item TTL of {limit} s", "ttl_limit_exceeded")

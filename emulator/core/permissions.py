@@ -106,14 +106,15 @@ def validate(permissions: Permissions, *, disposable: bool) -> None:
     """Raise :class:`InvalidArgument` naming the first field that breaks a rule."""
     if permissions.super_user:
         if disposable:
-            raise InvalidArgument("permissions.super_user: disposable tokens take explicit permissions only")
+            raise InvalidArgument("permissions.super_user", "disposable tokens take explicit permissions only")
         return
     grants = permissions.grants
     if not grants:
-        raise InvalidArgument("permissions.explicit.permissions: must not be empty")
+        raise InvalidArgument("permissions.explicit.permissions", "must not be empty")
     if len(grants) > MAX_GRANTS:
         raise InvalidArgument(
-            f"permissions.explicit.permissions: {len(grants)} permission objects; at most {MAX_GRANTS} are allowed"
+            "permissions.explicit.permissions",
+            f"{len(grants)} permission objects; at most {MAX_GRANTS} are allowed",
         )
     seen: dict[tuple[Resource, Selector, Selector], int] = {}
     for index, grant in enumerate(grants):
@@ -121,8 +122,9 @@ def validate(permissions: Permissions, *, disposable: bool) -> None:
         target = (grant.resource, grant.cache, grant.target)
         if target in seen:
             raise InvalidArgument(
-                f"permissions.explicit.permissions[{index}]: duplicate or conflicting permission for the same "
-                f"target as permissions[{seen[target]}] ({grant.describe()})"
+                f"permissions.explicit.permissions[{index}]",
+                f"duplicate or conflicting permission for the same target as permissions[{seen[target]}] "
+                f"({grant.describe()})",
             )
         seen[target] = index
 
@@ -142,17 +144,17 @@ def _validate_grant(grant: Grant, index: int, *, disposable: bool) -> None:
     resource = grant.resource.value
     field = f"permissions.explicit.permissions[{index}].{resource}_permissions"
     if grant.cache.prefix:
-        raise InvalidArgument(f"{field}.cache_selector: cache prefixes are not supported")
+        raise InvalidArgument(f"{field}.cache_selector", "cache prefixes are not supported")
     problem = _value_problem(grant.cache.value)
     if problem:
-        raise InvalidArgument(f"{field}.cache_selector.cache_name: {problem}")
+        raise InvalidArgument(f"{field}.cache_selector.cache_name", problem)
     problem = _value_problem(grant.target.value)
     if problem:
         target_field = _TARGET_FIELDS[resource, grant.target.prefix]
-        raise InvalidArgument(f"{field}.{target_field}: {problem}")
+        raise InvalidArgument(f"{field}.{target_field}", problem)
     if grant.resource is Resource.CACHE and grant.target.value is not None and not disposable:
         # Our rule: only disposable tokens may narrow a cache permission to keys.
-        raise InvalidArgument(f"{field}.item_selector: item selectors are allowed only in disposable tokens")
+        raise InvalidArgument(f"{field}.item_selector", "item selectors are allowed only in disposable tokens")
 
 
 def _value_problem(value: str | bytes | None) -> str:
@@ -184,7 +186,7 @@ def from_json(data: JSON) -> Permissions:
             raise TypeError("expected a list of grants or 'super_user'")
         return Permissions(grants=tuple(_grant_from_json(item) for item in data))
     except (KeyError, TypeError, ValueError) as error:
-        raise InvalidArgument(f"permissions: malformed permission document ({error!r})") from None
+        raise InvalidArgument("permissions", f"malformed permission document ({error!r})") from None
 
 
 def _grant_from_json(item: JSON) -> Grant:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from emulator.core.caches import Item, ItemType
-from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to_iso
+from emulator.core.clock import MAX_INSTANT, Clock, parse_instant, to_iso
 from emulator.core.collections import COLLECTION_TYPES, collection_of
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
@@ -26,6 +26,7 @@ from emulator.core.errors import EmulatorError, InvalidArgument
 from emulator.core.faults import Catalog, rule_from_json
 from emulator.core.permissions import from_json, to_json, validate
 from emulator.core.state import State
+from emulator.core.values import clock_mode, whole_number
 
 FORMAT = "momento-auth-emulator/state"
 VERSION = 2
@@ -55,17 +56,17 @@ def import_state(document: object, settings: Settings, catalog: Catalog) -> Stat
     """Build a new state from ``document`` (its fault rules checked against ``catalog``);
     raise ``InvalidArgument`` naming the bad field."""
     if not isinstance(document, dict):
-        raise InvalidArgument("document: must be a JSON object")
+        raise InvalidArgument("document", "must be a JSON object")
     if document.get("format") != FORMAT:
-        raise InvalidArgument(f"format: {document.get('format')!r} is not {FORMAT!r}")
+        raise InvalidArgument("format", f"{document.get('format')!r} is not {FORMAT!r}")
     if type(document.get("version")) is not int or document["version"] not in READABLE_VERSIONS:
         readable = " or ".join(map(str, READABLE_VERSIONS))
-        raise InvalidArgument(f"version: {document.get('version')!r} is not supported (expected {readable})")
+        raise InvalidArgument("version", f"{document.get('version')!r} is not supported (expected {readable})")
     field = "clock"
     try:
         clock_doc = _object(document["clock"])
         field = "clock.mode"
-        mode = ClockMode(clock_doc["mode"])
+        mode = clock_mode(clock_doc["mode"], "clock.mode")
         field = "clock.now"
         clock = Clock(mode, parse_instant(_text(clock_doc["now"]), "clock.now"))
         field = "secret"
@@ -96,13 +97,14 @@ def import_state(document: object, settings: Settings, catalog: Catalog) -> Stat
         for index, item in enumerate(_list(document.get("faults", []))):
             field = f"faults[{index}]"
             state.faults.add(rule_from_json(_object(item), catalog))
+    except InvalidArgument as error:  # already about this field (clock.now), or about a field inside it
+        raise (error if error.field.startswith(field) else InvalidArgument(field, error.message)) from None
     except EmulatorError as error:
-        message = error.message if error.message.startswith(field) else f"{field}: {error.message}"
-        raise InvalidArgument(message) from None
+        raise InvalidArgument(field, error.message) from None
     except KeyError as error:
-        raise InvalidArgument(f"{field}: missing {error.args[0]!r}") from None
+        raise InvalidArgument(field, f"missing {error.args[0]!r}") from None
     except (TypeError, ValueError, AttributeError, OverflowError) as error:
-        raise InvalidArgument(f"{field}: {error}") from None
+        raise InvalidArgument(field, str(error)) from None
     return state
 
 
@@ -158,8 +160,7 @@ def _item_from_json(item: dict[str, Any]) -> tuple[bytes, Item]:
     if kind != ItemType.SCALAR.value and collection is None:
         raise ValueError(f"type: {kind!r} is not an item type this build reads")
     expires_ms = item["expires_ms"]
-    if isinstance(expires_ms, bool) or not isinstance(expires_ms, int) or not 0 <= expires_ms <= _LATEST_MS:
-        raise ValueError(f"expires_ms: expected a whole number from 0 to {_LATEST_MS}")
+    whole_number(expires_ms, "expires_ms", 0, _LATEST_MS)
     key = base64.b64decode(_text(item["key"]), validate=True)
     if not key:
         raise ValueError("key: must not be empty")

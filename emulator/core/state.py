@@ -165,7 +165,7 @@ class State:
             now = self.clock.now()
             caller = self.authenticate(auth_token, now)
             if valid_for is not None and valid_for <= 0:
-                raise InvalidArgument("expires.valid_for_seconds: must be greater than 0")
+                raise InvalidArgument("expires.valid_for_seconds", "must be greater than 0")
             _check_text(token_id, "token_id", MAX_TOKEN_ID_LENGTH)
             _check_text(description, "description", MAX_DESCRIPTION_LENGTH)
             validate(permissions, disposable=False)
@@ -205,10 +205,10 @@ class State:
             caller = self.authenticate(auth_token, now)
             maximum = self.settings.max_disposable_ttl
             if valid_for <= 0:
-                raise InvalidArgument("expires.valid_for_seconds: must be greater than 0")
+                raise InvalidArgument("expires.valid_for_seconds", "must be greater than 0")
             if valid_for > maximum:
                 raise InvalidArgument(
-                    f"expires.valid_for_seconds: {valid_for} exceeds the maximum disposable lifetime of {maximum} s"
+                    "expires.valid_for_seconds", f"{valid_for} exceeds the maximum disposable lifetime of {maximum} s"
                 )
             _check_text(token_id, "token_id", MAX_TOKEN_ID_LENGTH)
             validate(permissions, disposable=True)
@@ -353,7 +353,7 @@ def _may_mint(caller: Credential, permissions: Permissions, what: str) -> None:
 
 def _check_text(value: str, field: str, limit: int) -> None:
     if len(value) > limit:
-        raise InvalidArgument(f"{field}: {len(value)} characters; at most {limit} allowed")
+        raise InvalidArgument(field, f"{len(value)} characters; at most {limit} allowed")
 
 
 def _abbreviate(text: str) -> str:

@@ -150,7 +150,7 @@ class Topics:
         """Open a subscription; see the module docstring for ``resume_at`` and ``page``."""
         _check_names(cache, topic)
         if resume_at < 0 or page < 0:
-            raise InvalidArgument("resume_at_topic_sequence_number: must not be negative")
+            raise InvalidArgument("resume_at_topic_sequence_number", "must not be negative")
         with self._caches.lock, self._lock:
             self._caches.cache(cache)
             count = self._per_cache.get(cache, 0)
@@ -244,6 +244,6 @@ def _start(topic: _Topic, resume_at: int, page: int) -> tuple[int, list[Delivery
 
 def _check_names(cache: str, topic: str) -> None:
     if not cache:
-        raise InvalidArgument("cache_name: must not be empty")
+        raise InvalidArgument("cache_name", "must not be empty")
     if not topic:
-        raise InvalidArgument("topic: must not be empty")
+        raise InvalidArgument("topic", "must not be empty")

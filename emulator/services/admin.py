@@ -29,7 +29,7 @@ def get_clock(call: Call, request: pb.GetClockRequest) -> pb.ClockState:
 def set_clock(call: Call, request: pb.SetClockRequest) -> pb.ClockState:
     which = request.WhichOneof("instant")
     if which is None:
-        raise InvalidArgument("instant: set one of time or epoch_seconds")
+        raise InvalidArgument("instant", "set one of time or epoch_seconds")
     return clock_pb(AdminOperations(call).set_clock(request.time if which == "time" else request.epoch_seconds))
 
 

@@ -10,14 +10,12 @@ No gRPC here (protobuf only to show a journaled request); errors are the core's
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.message import Message
 
 from emulator.core.clock import from_epoch, parse_instant
-from emulator.core.config import clock_mode_of
 from emulator.core.credentials import Credential
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
@@ -27,6 +25,7 @@ from emulator.core.journal import Entry
 from emulator.core.keys import fingerprint
 from emulator.core.permissions import to_json
 from emulator.core.state import State
+from emulator.core.values import clock_mode, finite_number
 from emulator.results import AuthorizationDecision, Bootstrap, ClockState, FaultRule, JournalEntry, KeyInfo
 from emulator.services.call import Call
 
@@ -80,19 +79,16 @@ class AdminOperations:
         return clock_state(self.state)
 
     def set_clock(self, instant: float | str) -> ClockState:
-        seconds = parse_instant(instant) if isinstance(instant, str) else finite(instant, "epoch_seconds")
+        seconds = parse_instant(instant) if isinstance(instant, str) else finite_number(instant, "epoch_seconds")
         self.state.clock.set(seconds)
         return clock_state(self.state)
 
     def advance_clock(self, seconds: float) -> ClockState:
-        self.state.clock.advance(finite(seconds, "seconds"))
+        self.state.clock.advance(finite_number(seconds, "seconds"))
         return clock_state(self.state)
 
     def set_clock_mode(self, mode: str) -> ClockState:
-        try:
-            self.state.clock.set_mode(clock_mode_of(mode.strip()))
-        except InvalidArgument:
-            raise InvalidArgument(f"mode: {mode!r} is not one of manual, system") from None
+        self.state.clock.set_mode(clock_mode(mode, "mode"))
         return clock_state(self.state)
 
     # state
@@ -102,8 +98,8 @@ class AdminOperations:
         if isinstance(start, str):
             start = parse_instant(start, "start_time")
         elif start is not None:
-            start = finite(start, "start_epoch_seconds")
-        mode = None if overrides.clock_mode is None else clock_mode_of(overrides.clock_mode.strip())
+            start = finite_number(start, "start_epoch_seconds")
+        mode = None if overrides.clock_mode is None else clock_mode(overrides.clock_mode)
         state = self.call.emulator.reset(
             start_time=start, clock_mode=mode, seed=overrides.seed, max_disposable_ttl=overrides.max_disposable_ttl
         )
@@ -120,7 +116,7 @@ class AdminOperations:
             try:
                 document = json.loads(document)
             except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
-                raise InvalidArgument(f"json: not a JSON document ({error})") from None
+                raise InvalidArgument("json", f"not a JSON document ({error})") from None
         emulator = self.call.emulator
         return bootstrap(emulator, emulator.load(document, self.call.catalog))
 
@@ -158,7 +154,7 @@ class AdminOperations:
     def add_fault(self, fault: NewFault) -> FaultRule:
         data: dict[str, object] = {
             "methods": list(fault.methods), "code": fault.code, "message": fault.message, "count": fault.count,
-            "delay_seconds": finite(fault.delay_seconds, "delay_seconds"), "key_id": fault.key_id,
+            "delay_seconds": fault.delay_seconds, "key_id": fault.key_id,
             "token_id": fault.token_id,
         }  # fmt: skip
         return fault_rule(self.state.add_fault(rule_from_json(data, self.call.catalog)))
@@ -180,13 +176,7 @@ class AdminOperations:
 
 def required(value: str, field: str) -> str:
     if not value.strip():
-        raise InvalidArgument(f"{field}: required")
-    return value
-
-
-def finite(value: float, field: str) -> float:
-    if not math.isfinite(value):
-        raise InvalidArgument(f"{field}: must be a finite number")
+        raise InvalidArgument(field, "required")
     return value
 
 

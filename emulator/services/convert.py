@@ -44,13 +44,13 @@ _TARGETS: dict[str, tuple[str, str, str, dict[str, bool]]] = {
 def permissions_from_proto(message: pm.Permissions, present: bool) -> Permissions:
     """Parse a request's ``permissions`` field (``present``: whether it was on the wire)."""
     if not present:
-        raise InvalidArgument("permissions: required")
+        raise InvalidArgument("permissions", "required")
     kind = message.WhichOneof("kind")
     if kind is None:
-        raise InvalidArgument("permissions: set one of super_user or explicit")
+        raise InvalidArgument("permissions", "set one of super_user or explicit")
     if kind == "super_user":
         if message.super_user != pm.SuperUser:
-            raise InvalidArgument(f"permissions.super_user: unknown value {message.super_user}")
+            raise InvalidArgument("permissions.super_user", f"unknown value {message.super_user}")
         return SUPER_USER
     items = message.explicit.permissions
     return Permissions(
@@ -61,14 +61,14 @@ def permissions_from_proto(message: pm.Permissions, present: bool) -> Permission
 def _grant(item: pm.PermissionsType, field: str) -> Grant:
     kind = item.WhichOneof("kind")
     if kind is None:
-        raise InvalidArgument(f"{field}: set one of cache_permissions, topic_permissions, function_permissions")
+        raise InvalidArgument(field, "set one of cache_permissions, topic_permissions, function_permissions")
     body: Any = getattr(item, kind)
     field = f"{field}.{kind}"
     role = _ROLES[kind].get(body.role)
     if role is None:
         enum = _ROLE_ENUMS[kind]
         name = enum.Name(body.role) if body.role in enum.values() else f"unknown value {body.role}"
-        raise InvalidArgument(f"{field}.role: {name} is not supported (custom roles are not supported)")
+        raise InvalidArgument(f"{field}.role", f"{name} is not supported (custom roles are not supported)")
     return Grant(role, _cache(body, field), _target(body, kind, field))
 
 
@@ -77,9 +77,9 @@ def _cache(body: Any, field: str) -> Selector:
     if which == "all_caches":
         return ALL
     if which is None:
-        raise InvalidArgument(f"{field}: set one of all_caches or cache_selector")
+        raise InvalidArgument(field, "set one of all_caches or cache_selector")
     if body.cache_selector.WhichOneof("kind") is None:
-        raise InvalidArgument(f"{field}.cache_selector: set cache_name")
+        raise InvalidArgument(f"{field}.cache_selector", "set cache_name")
     return Selector(body.cache_selector.cache_name)
 
 
@@ -89,9 +89,9 @@ def _target(body: Any, kind: str, field: str) -> Selector:
     if which == all_field or (which is None and kind == "cache_permissions"):
         return ALL  # the SDKs leave cache_item unset for every item, in API keys and disposable tokens
     if which is None:
-        raise InvalidArgument(f"{field}: set one of {all_field} or {selector_field}")
+        raise InvalidArgument(field, f"set one of {all_field} or {selector_field}")
     selector = getattr(body, selector_field)
     chosen = selector.WhichOneof("kind")
     if chosen is None:
-        raise InvalidArgument(f"{field}.{selector_field}: set one of {' or '.join(choices)}")
+        raise InvalidArgument(f"{field}.{selector_field}", f"set one of {' or '.join(choices)}")
     return Selector(getattr(selector, chosen), choices[chosen])

@@ -16,7 +16,7 @@ def generate_api_token(call: Call, request: auth_pb2._GenerateApiTokenRequest) -
     state = call.state
     expiry = request.WhichOneof("expiry")
     if expiry is None:
-        raise InvalidArgument("expiry: set one of never or expires")
+        raise InvalidArgument("expiry", "set one of never or expires")
     issued = state.generate_api_key(
         request.auth_token,
         permissions_from_proto(request.permissions, request.HasField("permissions")),
@@ -60,7 +60,7 @@ def generate_disposable_token(
 ) -> token_pb2._GenerateDisposableTokenResponse:
     state = call.state
     if not request.HasField("expires"):
-        raise InvalidArgument("expires: required for disposable tokens")
+        raise InvalidArgument("expires", "required for disposable tokens")
     issued = state.generate_disposable_token(
         request.auth_token,
         permissions_from_proto(request.permissions, request.HasField("permissions")),

@@ -299,7 +299,7 @@ DECODE_ERRORS = (DecodeError, RuntimeError, ValueError)
 
 
 def undecodable(message_name: str, error: Exception) -> InvalidArgument:
-    return InvalidArgument(f"request: the body is not a valid {message_name} message ({error})")
+    return InvalidArgument("request", f"the body is not a valid {message_name} message ({error})")
 
 
 def _decode(rpc: Rpc, raw: bytes) -> Message:

@@ -133,7 +133,7 @@ def update_ttl(call: Call, request: pb._UpdateTtlRequest) -> pb._UpdateTtlRespon
     cache, _ = admitted(call, (request.cache_key,))
     which = request.WhichOneof("update_ttl")
     if which is None:
-        raise InvalidArgument(f"update_ttl: set one of {', '.join(_TTL_UPDATES)}")
+        raise InvalidArgument("update_ttl", f"set one of {', '.join(_TTL_UPDATES)}")
     how = _TTL_UPDATES[which][0]
     updated = call.state.items.update_ttl(cache, request.cache_key, how, getattr(request, which))
     if updated is None:
@@ -166,5 +166,5 @@ def _got(value: bytes | None) -> pb._GetResponse:
 def _condition(request: pb._SetIfRequest | pb._SetIfHashRequest, choices: dict[str, When]) -> str:
     which = request.WhichOneof("condition")
     if which is None:
-        raise InvalidArgument(f"condition: set one of {', '.join(choices)}")
+        raise InvalidArgument("condition", f"set one of {', '.join(choices)}")
     return str(which)

@@ -30,7 +30,7 @@ def publish(call: Call, request: pb._PublishRequest) -> common_pb2._Empty:
     cache, caller = admitted(call, cache=request.cache_name, topic=request.topic)
     kind = request.value.WhichOneof("kind")
     if kind is None:
-        raise InvalidArgument("value: set text or binary")
+        raise InvalidArgument("value", "set text or binary")
     value = request.value.text if kind == "text" else request.value.binary
     call.state.topics.publish(cache, request.topic, value, caller.token_id)
     return EMPTY

@@ -55,7 +55,7 @@ def test_a_reset_whose_new_state_cannot_be_built_changes_nothing(monkeypatch: py
     state, settings = emulator.state, emulator.settings
 
     def refuse(self: State) -> State:
-        raise InvalidArgument("super_user_key: refused while bootstrapping")
+        raise InvalidArgument("super_user_key", "refused while bootstrapping")
 
     monkeypatch.setattr(State, "bootstrap", refuse)
     with pytest.raises(InvalidArgument, match="refused while bootstrapping"):

@@ -194,7 +194,7 @@ def test_settings_refusals_in_their_exact_words() -> None:
     assert refused.value.message == "super_user_key: must not be blank"
     with pytest.raises(InvalidArgument) as refused:
         Settings(clock_mode="fast")  # type: ignore[arg-type]
-    assert refused.value.message == "clock_mode: 'fast' is not manual or system"
+    assert refused.value.message == "clock_mode: 'fast' is not one of manual, system"
 
 
 def test_a_credential_says_what_it_is_and_why_it_cannot_be_used() -> None:

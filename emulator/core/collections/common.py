@@ -49,20 +49,20 @@ def encode_bytes(raw: bytes) -> str:
 def decode_bytes(text: Any, where: str) -> bytes:
     """Bytes from their base64 form in an exported document."""
     if not isinstance(text, str):
-        raise InvalidArgument(f"{where}: {text!r} is not a base64 string")
+        raise InvalidArgument(where, f"{text!r} is not a base64 string")
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError):
-        raise InvalidArgument(f"{where}: {text[:40]!r} is not base64") from None
+        raise InvalidArgument(where, f"{text[:40]!r} is not base64") from None
 
 
 def json_list(data: Any, where: str) -> list[Any]:
     if not isinstance(data, list):
-        raise InvalidArgument(f"{where}: expected a list, got {type(data).__name__}")
+        raise InvalidArgument(where, f"expected a list, got {type(data).__name__}")
     return data
 
 
 def json_pair(data: Any, where: str) -> tuple[Any, Any]:
     if not isinstance(data, list) or len(data) != 2:
-        raise InvalidArgument(f"{where}: expected a pair, got {data!r:.60}")
+        raise InvalidArgument(where, f"expected a pair, got {data!r:.60}")
     return data[0], data[1]

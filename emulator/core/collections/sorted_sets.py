@@ -17,7 +17,8 @@ from typing import Any, Self
 
 from emulator.core.caches import ItemType
 from emulator.core.collections.common import decode_bytes, encode_bytes, json_list, json_pair
-from emulator.core.errors import FailedPrecondition, InvalidArgument
+from emulator.core.errors import FailedPrecondition
+from emulator.core.values import finite_number
 
 _score_of = itemgetter(0)
 SCORE_BYTES = 8  # what a score adds to an element's size, for size limits
@@ -48,9 +49,7 @@ _COMBINE: dict[Aggregate, Callable[[list[float]], float]] = {
 
 def check_score(score: float, field: str) -> float:
     """``score`` itself, or ``InvalidArgument`` naming ``field`` when it is not finite (our rule)."""
-    if not math.isfinite(score):
-        raise InvalidArgument(f"{field}: {score} is not a finite number")
-    return score
+    return finite_number(score, field)
 
 
 def _finite(score: float, what: str) -> float:
@@ -185,11 +184,7 @@ class SortedSet:
         scores: dict[bytes, float] = {}
         for index, entry in enumerate(json_list(data, "sorted_set")):
             value, score = json_pair(entry, f"sorted_set[{index}]")
-            if isinstance(score, bool) or not isinstance(score, int | float):
-                raise InvalidArgument(f"sorted_set[{index}].score: {score!r} is not a number")
-            scores[decode_bytes(value, f"sorted_set[{index}].value")] = check_score(
-                float(score), f"sorted_set[{index}].score"
-            )
+            scores[decode_bytes(value, f"sorted_set[{index}].value")] = check_score(score, f"sorted_set[{index}].score")
         return cls(scores)
 
 

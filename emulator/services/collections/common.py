@@ -39,14 +39,14 @@ def chosen(request: Message, oneof: str) -> str:
     which: str | None = request.WhichOneof(oneof)
     if which is None:
         fields = [field.name for field in request.DESCRIPTOR.oneofs_by_name[oneof].fields]
-        raise InvalidArgument(f"{oneof}: set one of {', '.join(fields)}")
+        raise InvalidArgument(oneof, f"set one of {', '.join(fields)}")
     return which
 
 
 def descending(order: int, field: str = "order") -> bool:
     """The wire's ``Order`` enum (ASCENDING 0, DESCENDING 1); any other number is refused."""
     if order not in (0, 1):
-        raise InvalidArgument(f"{field}: {order} is not ASCENDING (0) or DESCENDING (1)")
+        raise InvalidArgument(field, f"{order} is not ASCENDING (0) or DESCENDING (1)")
     return order == 1
 
 

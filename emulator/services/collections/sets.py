@@ -53,6 +53,6 @@ def set_length(call: Call, request: pb._SetLengthRequest) -> pb._SetLengthRespon
 def set_pop(call: Call, request: pb._SetPopRequest) -> pb._SetPopResponse:
     cache = admitted_cache(call, request.set_name)
     if request.count == 0:
-        raise InvalidArgument("count: must be positive")  # our rule, as the SDKs check before sending
+        raise InvalidArgument("count", "must be positive")  # our rule, as the SDKs check before sending
     elements = call.state.collections.set_pop(cache, request.set_name, request.count)
     return found_or_missing(pb._SetPopResponse, elements, lambda found: {"elements": found})

@@ -73,7 +73,7 @@ def _score_bound(by_score: Any, oneof: str, field: str) -> ScoreBound | None:
 def _finite_bound(score: float, field: str) -> float:
     """A range's end may not be NaN; infinities are as good as unbounded."""
     if math.isnan(score):
-        raise InvalidArgument(f"{field}: NaN is not a score")
+        raise InvalidArgument(field, "NaN is not a score")
     return score
 
 
@@ -145,14 +145,12 @@ def sorted_set_union_store(call: Call, request: pb._SortedSetUnionStoreRequest) 
     sources = []
     for index, source in enumerate(request.sources):
         if not source.set_name:
-            raise InvalidArgument(f"sources[{index}].set_name: must not be empty")
-        if not math.isfinite(source.weight):
-            raise InvalidArgument(f"sources[{index}].weight: {source.weight} is not a finite number")
-        sources.append((source.set_name, source.weight))
+            raise InvalidArgument(f"sources[{index}].set_name", "must not be empty")
+        sources.append((source.set_name, check_score(source.weight, f"sources[{index}].weight")))
     try:
         aggregate = Aggregate(request.aggregate)
     except ValueError:
-        raise InvalidArgument(f"aggregate: {request.aggregate} is not SUM (0), MIN (1) or MAX (2)") from None
+        raise InvalidArgument("aggregate", f"{request.aggregate} is not SUM (0), MIN (1) or MAX (2)") from None
     length = call.state.collections.sorted_set_union_store(
         cache, request.set_name, sources, aggregate, request.ttl_milliseconds
     )
