@@ -19,18 +19,30 @@ if TYPE_CHECKING:
     from emulator.control import Bootstrap, Control, ControlError, local_control, remote_control
     from emulator.core.clock import ClockMode
     from emulator.core.config import Settings
-    from emulator.results import AuthorizationDecision, ClockState, FaultRule, JournalEntry, KeyInfo
+    from emulator.results import (
+        AuthorizationDecision,
+        CacheInfo,
+        ClockState,
+        FaultRule,
+        ItemEntry,
+        ItemInfo,
+        JournalEntry,
+        KeyInfo,
+    )
     from emulator.sdk import credential_provider, node_settings
     from emulator.server import EmulatorServer, ThreadedEmulatorServer
 
 _HOMES = {
     "AuthorizationDecision": "emulator.results",
     "Bootstrap": "emulator.results",
+    "CacheInfo": "emulator.results",
     "ClockMode": "emulator.core.clock",
     "ClockState": "emulator.results",
     "Control": "emulator.control",
     "ControlError": "emulator.results",
     "FaultRule": "emulator.results",
+    "ItemEntry": "emulator.results",
+    "ItemInfo": "emulator.results",
     "JournalEntry": "emulator.results",
     "KeyInfo": "emulator.results",
     "EmulatorServer": "emulator.server",
@@ -45,11 +57,14 @@ _HOMES = {
 __all__ = [
     "AuthorizationDecision",
     "Bootstrap",
+    "CacheInfo",
     "ClockMode",
     "ClockState",
     "Control",
     "ControlError",
     "FaultRule",
+    "ItemEntry",
+    "ItemInfo",
     "JournalEntry",
     "KeyInfo",
     "EmulatorServer",

@@ -277,10 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     items = commands.add_parser("items", help="see what an app wrote to a cache").add_subparsers(
         dest="action", metavar="ACTION", required=True
     )
-    item_list = items.add_parser("list", parents=[client], help="the live items of a cache (keys, sizes, TTLs)")
+    item_list = items.add_parser(
+        "list", parents=[client], help="the live items of a cache (keys, types, sizes, TTLs; collections previewed)"
+    )
     item_list.add_argument("cache")
     item_list.add_argument("--limit", type=positive_int, default=0, help="only the first N keys")
-    item_get = items.add_parser("get", parents=[client], help="one item with its value")
+    item_get = items.add_parser("get", parents=[client], help="one item: a scalar's value, a collection's preview")
     item_get.add_argument("cache")
     item_get.add_argument("key", help="the item's key, as text (UTF-8)")
 
@@ -468,10 +470,12 @@ def run_client(control: RemoteControl, args: argparse.Namespace) -> Any:
         return [entry.to_json() for entry in entries]
     if command == "caches":
         if action == "list":
-            return control.caches()
-        return control.create_cache(args.name) if action == "create" else control.delete_cache(args.name)
+            return [cache.to_json() for cache in control.caches()]
+        return (control.create_cache(args.name) if action == "create" else control.delete_cache(args.name)).to_json()
     if command == "items":
-        return control.items(args.cache, args.limit) if action == "list" else control.item(args.cache, args.key)
+        if action == "list":
+            return [item.to_json() for item in control.items(args.cache, args.limit)]
+        return control.item(args.cache, args.key).to_json()
     if command in ("reset", "bootstrap"):
         bootstrap = control.reset() if command == "reset" else control.bootstrap()
         return {
@@ -509,12 +513,17 @@ def emit(result: Any, as_json: bool, text: Callable[[Any], str] | None = None) -
             shown = {k: v for k, v in item.items() if v not in ("", None, [], {})}
             if "permissions_text" in shown:  # the same permissions, once, in words
                 shown.pop("permissions", None)
-            print("  ".join(f"{k}={_text(v)}" for k, v in shown.items()))
+            print("  ".join(f"{k}={_text(v)}" for k, v in _previewed(shown).items()))
         if not result:
             print("(none)")
     else:
-        for key, value in result.items():
+        for key, value in _previewed(result).items():
             print(f"{key}: {_text(value)}")
+
+
+def _previewed(shown: dict[str, Any]) -> dict[str, Any]:
+    """A collection's entries, once, on one line: its ``preview`` (``--json`` has both)."""
+    return {k: v for k, v in shown.items() if k != "entries"} if "preview" in shown else shown
 
 
 def _text(value: Any) -> str:

@@ -9,7 +9,6 @@ written against one runs against the other.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar, cast
@@ -17,7 +16,8 @@ from typing import Any, Protocol, TypeVar, cast
 from google.protobuf.message import Message
 
 from emulator._generated import admin_pb2 as pb
-from emulator.core.clock import ClockMode, epoch_of
+from emulator.core.caches import ItemType
+from emulator.core.clock import ClockMode, epoch_of, from_epoch, parse_instant
 from emulator.core.emulator import Emulator
 from emulator.core.errors import EmulatorError, InvalidArgument
 from emulator.core.faults import MAX_COUNT
@@ -26,9 +26,12 @@ from emulator.remote_admin import RemoteAdmin
 from emulator.results import (
     AuthorizationDecision,
     Bootstrap,
+    CacheInfo,
     ClockState,
     ControlError,
     FaultRule,
+    ItemEntry,
+    ItemInfo,
     JournalEntry,
     KeyInfo,
 )
@@ -42,8 +45,8 @@ from emulator.services.status import status_of
 Reply = TypeVar("Reply", bound=Message)
 
 __all__ = [
-    "AuthorizationDecision", "Bootstrap", "ClockState", "Control", "ControlError", "FaultRule", "JournalEntry",
-    "KeyInfo", "RemoteControl", "local_control", "remote_control",
+    "AuthorizationDecision", "Bootstrap", "CacheInfo", "ClockState", "Control", "ControlError", "FaultRule",
+    "ItemEntry", "ItemInfo", "JournalEntry", "KeyInfo", "RemoteControl", "local_control", "remote_control",
 ]  # fmt: skip
 
 
@@ -70,7 +73,7 @@ class TypedOperations(Protocol):
 
 
 class Operations(TypedOperations, Protocol):
-    """The typed operations, and one admin RPC by name (caches and items, not typed yet)."""
+    """The typed operations, and one admin RPC by name (caches and items: their messages are the same on both)."""
 
     def admin_call(self, name: str, request: Message, reply: type[Reply]) -> Reply: ...
 
@@ -343,28 +346,35 @@ class Control:
         return self._ops.clear_journal(_whole("through_seq", through_seq, 0, MAX_SEQ))
 
     # caches and items
-    def caches(self) -> list[dict[str, Any]]:
+    def caches(self) -> list[CacheInfo]:
         """Every cache by name, with ``items``: how many live items it holds."""
         response = self._ops.admin_call("DescribeCaches", pb.DescribeCachesRequest(), pb.DescribeCachesResponse)
-        return [{"name": c.name, "items": c.items} for c in response.caches]
+        return [CacheInfo(c.name, c.items) for c in response.caches]
 
-    def create_cache(self, name: str) -> dict[str, Any]:
+    def create_cache(self, name: str) -> CacheInfo:
         """Create a cache, as an app's ``CreateCache`` would; ``ALREADY_EXISTS`` if it exists."""
         created = self._ops.admin_call("AddCache", pb.CacheRequest(name=_text("name", name)), pb.CacheInfo)
-        return {"name": created.name, "items": created.items}
+        return CacheInfo(created.name, created.items)
 
-    def delete_cache(self, name: str) -> dict[str, Any]:
+    def delete_cache(self, name: str) -> CacheInfo:
         """Delete a cache and its items; the answer counts the live items it held."""
         deleted = self._ops.admin_call("DropCache", pb.CacheRequest(name=_text("name", name)), pb.CacheInfo)
-        return {"name": deleted.name, "items": deleted.items}
+        return CacheInfo(deleted.name, deleted.items)
 
-    def items(self, cache: str, limit: int = 0) -> list[dict[str, Any]]:
-        """The live items of ``cache``, keys in byte order (the first ``limit``; 0: all), without values."""
+    def items(self, cache: str, limit: int = 0) -> list[ItemInfo]:
+        """The live items of ``cache``, keys in byte order (the first ``limit``; 0: all).
+
+        Scalars come without their value; a collection with its ``length`` and its first 3 entries.
+        """
         request = pb.ListItemsRequest(cache=_text("cache", cache), limit=_whole("limit", limit, 0))
         return [_item(i) for i in self._ops.admin_call("ListItems", request, pb.ListItemsResponse).items]
 
-    def item(self, cache: str, key: bytes | str) -> dict[str, Any]:
-        """One live item with its value (``value`` as text, ``value_base64`` exact); ``NOT_FOUND`` if none."""
+    def item(self, cache: str, key: bytes | str) -> ItemInfo:
+        """One live item: a scalar with its ``value``, a collection with its ``length`` and first 10 entries.
+
+        Raises:
+            ControlError: ``NOT_FOUND`` when the cache holds no live item at ``key``, or there is no such cache.
+        """
         raw = key.encode() if isinstance(key, str) else _bytes("key", key)
         request = pb.GetItemRequest(cache=_text("cache", cache), key=raw)
         return _item(self._ops.admin_call("GetItem", request, pb.ItemInfo), with_value=True)
@@ -467,16 +477,31 @@ def _text(name: str, value: object) -> str:
     return str(value)
 
 
-def _item(info: pb.ItemInfo, with_value: bool = False) -> dict[str, Any]:
-    """An item as JSON: keys and values as text (undecodable bytes escaped) and exactly, in base64."""
-    shown: dict[str, Any] = {
-        "key": info.key.decode("utf-8", "backslashreplace"), "key_base64": base64.b64encode(info.key).decode(),
-        "type": info.type, "size": info.size, "expires_at": info.expires_at, "remaining_ttl_ms": info.remaining_ttl_ms,
-    }  # fmt: skip
-    if with_value and info.type == "scalar":
-        shown["value"] = info.value.decode("utf-8", "backslashreplace")
-        shown["value_base64"] = base64.b64encode(info.value).decode()
-    return shown
+def _item(info: pb.ItemInfo, with_value: bool = False) -> ItemInfo:
+    """The admin API's item as a typed value; ``with_value``: a scalar's value was asked for."""
+    scalar = info.type == ItemType.SCALAR.value
+    return ItemInfo(
+        key=info.key,
+        type=info.type,
+        size=info.size,
+        expires_at=from_epoch(parse_instant(info.expires_at, "expires_at")),
+        remaining_ttl_ms=info.remaining_ttl_ms,
+        value=info.value if scalar and with_value else None,
+        length=None if scalar else info.length,
+        entries=tuple(_entry(entry, info.type) for entry in info.entries),
+    )
+
+
+def _entry(entry: pb.Entry, item_type: str) -> ItemEntry:
+    """An entry, with the parts its collection type has: a dictionary's field, a sorted set's score."""
+    dictionary = item_type == ItemType.DICTIONARY.value
+    return ItemEntry(
+        value=entry.value,
+        value_size=entry.value_size,
+        field=entry.field if dictionary else None,
+        field_size=entry.field_size if dictionary else 0,
+        score=entry.score if item_type == ItemType.SORTED_SET.value else None,
+    )
 
 
 def _mode(name: str, value: object) -> str:

@@ -7,6 +7,7 @@ This module imports neither gRPC nor protobuf.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 from emulator.core.clock import ClockMode, iso
 
 __all__ = [
-    "AuthorizationDecision", "Bootstrap", "ClockState", "ControlError", "FaultRule", "JournalEntry", "KeyInfo",
+    "AuthorizationDecision", "Bootstrap", "CacheInfo", "ClockState", "ControlError", "FaultRule", "ItemEntry",
+    "ItemInfo", "JournalEntry", "KeyInfo",
 ]  # fmt: skip
 
 
@@ -187,3 +189,128 @@ class JournalEntry:
             ("code", self.code), ("details", self.details), ("latency_ms", self.latency_ms),
             last=("request", self.request),
         )  # fmt: skip
+
+
+PREVIEW_MORE = "…"
+
+
+def _shown(raw: bytes, size: int) -> str:
+    """Bytes as text (undecodable ones escaped), with ``…`` when they are the first of ``size``."""
+    return raw.decode("utf-8", "backslashreplace") + (PREVIEW_MORE if size > len(raw) else "")
+
+
+def _quoted(text: str) -> str:
+    """``text`` in double quotes on one line: quotes and unprintable characters escaped."""
+    return '"' + "".join(_escaped(c) for c in text) + '"'
+
+
+def _escaped(char: str) -> str:
+    if char == '"':
+        return '\\"'
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+@dataclass(frozen=True)
+class ItemEntry:
+    """One entry of a collection, as a preview shows it.
+
+    ``value`` (and a dictionary's ``field``) are at most their first 32 bytes; ``value_size`` and
+    ``field_size`` are their whole sizes. ``field`` is set for dictionaries, ``score`` for sorted sets.
+    """
+
+    value: bytes
+    value_size: int
+    field: bytes | None = None
+    field_size: int = 0
+    score: float | None = None
+
+    @property
+    def cut(self) -> bool:
+        """Whether the value or the field is longer than what the entry holds."""
+        return self.value_size > len(self.value) or (self.field is not None and self.field_size > len(self.field))
+
+    def text(self) -> str:
+        """The entry in a preview: ``"value"``, ``"field": "value"`` or ``"value": score``."""
+        value = _quoted(_shown(self.value, self.value_size))
+        if self.field is not None:
+            return f"{_quoted(_shown(self.field, self.field_size))}: {value}"
+        return value if self.score is None else f"{value}: {self.score!r}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Field, value and score as ``items get --json`` prints them; sizes only where a part was cut."""
+        shown: dict[str, Any] = {}
+        if self.field is not None:
+            shown["field"] = _shown(self.field, self.field_size)
+        shown["value"] = _shown(self.value, self.value_size)
+        if self.score is not None:
+            shown["score"] = self.score
+        if self.cut:
+            if self.field is not None:
+                shown["field_size"] = self.field_size
+            shown["value_size"] = self.value_size
+        return shown
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """One live item of a cache: what ``items list`` and ``items get`` show.
+
+    ``type`` is ``"scalar"``, ``"dictionary"``, ``"list"``, ``"set"`` or ``"sorted-set"``; ``size`` the
+    bytes of its value (a collection: of its contents, 8 per score); ``remaining_ttl_ms`` is on the
+    emulator's clock. ``value`` is a scalar's whole value, from ``Control.item`` only. A collection has
+    ``length`` (how many fields, values or elements) and ``entries``: its first few, in its order.
+    """
+
+    key: bytes
+    type: str
+    size: int
+    expires_at: datetime
+    remaining_ttl_ms: int
+    value: bytes | None = None
+    length: int | None = None
+    entries: tuple[ItemEntry, ...] = ()
+
+    @property
+    def preview(self) -> str:
+        """A collection on one line, e.g. ``["a", "b", "c", … 9 more]``; ``""`` for a scalar."""
+        if self.length is None:
+            return ""
+        shown = [entry.text() for entry in self.entries]
+        if self.length > len(shown):
+            shown.append(f"{PREVIEW_MORE} {self.length - len(shown)} more")
+        opening, closing = "[]" if self.type == "list" else "{}"
+        return f"{opening}{', '.join(shown)}{closing}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The form ``items list --json`` / ``items get --json`` prints: key and value as text and in base64."""
+        shown: dict[str, Any] = {
+            "key": self.key.decode("utf-8", "backslashreplace"), "key_base64": _base64(self.key), "type": self.type,
+            "size": self.size, "expires_at": iso(self.expires_at), "remaining_ttl_ms": self.remaining_ttl_ms,
+        }  # fmt: skip
+        if self.value is not None:
+            shown["value"] = self.value.decode("utf-8", "backslashreplace")
+            shown["value_base64"] = _base64(self.value)
+        if self.length is not None:
+            shown["length"] = self.length
+            shown["preview"] = self.preview
+            shown["entries"] = [entry.to_json() for entry in self.entries]
+        return shown
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """A cache and how many live items it holds."""
+
+    name: str
+    items: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"name": ..., "items": ...}``, as ``caches list --json`` prints it."""
+        return {"name": self.name, "items": self.items}
+
+
+def _base64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")

@@ -20,6 +20,7 @@ from momento_wire_types import auth_pb2_grpc, token_pb2_grpc
 
 from emulator import Settings, ThreadedEmulatorServer
 from emulator.cli import main
+from emulator.core.collections import CollectionTtl
 from tests.builders import START, cache_grant
 from tests.helpers import mint_api_key, mint_disposable
 
@@ -48,6 +49,19 @@ def calls(target: str, session_token: str, api_key: str) -> str:
         with pytest.raises(grpc.RpcError):
             mint_disposable(token_pb2_grpc.TokenStub(channel), api_key)
     return mint(target, api_key)
+
+
+def app_writes(server: ThreadedEmulatorServer) -> None:
+    """One item of each type in cache ``shop``, as an app would write them (through the core: no journal)."""
+    assert server.emulator is not None
+    state, ttl = server.emulator.state, CollectionTtl(60_000)
+    state.caches.create("shop")
+    state.items.set("shop", b"greeting", b"hello", 60_000)
+    state.collections.dictionary_set("shop", b"profile", [(b"name", b"Ada"), (b"bio", b"b" * 40)], ttl)
+    state.collections.list_concatenate_back("shop", b"queue", [b"job-%d" % n for n in range(1, 13)], ttl)
+    state.collections.set_union("shop", b"tags", [b"new", b'say "hi"\n'], ttl)
+    state.collections.sorted_set_put("shop", b"board", [(b"bo", 7.5), (b"al", 3.0), (b"\xff", 9.0)], ttl)
+    server.control.advance(15)
 
 
 def transcript(workdir: Path) -> str:
@@ -83,10 +97,23 @@ def transcript(workdir: Path) -> str:
             ("faults", "list"),
             ("journal", "--clear"),
             ("journal",),
+        ]
+        item_commands: list[tuple[str, ...]] = [
+            ("caches", "create", "empty"),
+            ("caches", "list"),
+            ("items", "list", "shop"),
+            ("items", "get", "shop", "queue"),
+            ("items", "get", "shop", "greeting"),
+            ("items", "get", "shop", "gone"),
+            ("caches", "delete", "empty"),
             ("reset",),
         ]
         parts = []
         for args in commands:
+            for as_json in (True, False):
+                parts.append(run(target, *args, json_output=as_json))
+        app_writes(server)
+        for args in item_commands:
             for as_json in (True, False):
                 parts.append(run(target, *args, json_output=as_json))
     text = "".join(parts).replace(str(workdir), "<tmp>").replace(target, "<target>")

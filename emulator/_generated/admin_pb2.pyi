@@ -311,14 +311,18 @@ class ItemInfo(_message.Message):
     def __init__(self, key: _Optional[bytes] = ..., type: _Optional[str] = ..., value: _Optional[bytes] = ..., size: _Optional[int] = ..., expires_at: _Optional[str] = ..., remaining_ttl_ms: _Optional[int] = ..., length: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[Entry, _Mapping]]] = ...) -> None: ...
 
 class Entry(_message.Message):
-    __slots__ = ("field", "value", "score")
+    __slots__ = ("field", "value", "score", "field_size", "value_size")
     FIELD_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_SIZE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_SIZE_FIELD_NUMBER: _ClassVar[int]
     field: bytes
     value: bytes
     score: float
-    def __init__(self, field: _Optional[bytes] = ..., value: _Optional[bytes] = ..., score: _Optional[float] = ...) -> None: ...
+    field_size: int
+    value_size: int
+    def __init__(self, field: _Optional[bytes] = ..., value: _Optional[bytes] = ..., score: _Optional[float] = ..., field_size: _Optional[int] = ..., value_size: _Optional[int] = ...) -> None: ...
 
 class ListItemsResponse(_message.Message):
     __slots__ = ("items",)
