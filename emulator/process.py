@@ -170,13 +170,13 @@ async def _serve(server: EmulatorServer, options: ServeOptions) -> int:
         ready["web_url"] = server.web_url
     text = banner(ready, emulator.settings, options)
     try:
+        _print(text)  # before the ready file: whoever waits for that file finds the banner printed
         if options.ready_file is not None:
             try:
                 write_atomically(options.ready_file, json.dumps(ready, indent=2))
             except OSError as error:
                 await server.stop(None)
                 return fail(f"--ready-file {error.strerror}", 2)
-        _print(text)
         await stop.wait()
         log.info("stopping: finishing in-flight calls (up to %s s)", DEFAULT_GRACE_SECONDS)
         await server.stop(DEFAULT_GRACE_SECONDS)
