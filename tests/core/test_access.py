@@ -7,10 +7,11 @@ import pytest
 from emulator.core.access import admit
 from emulator.core.config import Settings
 from emulator.core.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from emulator.core.permissions import Permissions
+from emulator.core.permissions import Permissions, to_json
+from emulator.core.snapshot import export_state, import_state
 from emulator.core.state import State
 from tests.builders import START
-from tests.core.grants import R, cache, perms
+from tests.core.grants import CATALOG, R, cache, perms, topic
 
 
 @pytest.fixture
@@ -84,3 +85,23 @@ def test_conditional_and_state_returning_writes_are_not_write_only(state: State)
     for action in ("SetIf", "SetIfNotExists", "SetIfHash", "Increment", "increase-ttl"):
         with pytest.raises(PermissionDenied):
             admit(state, key, action, "c", START, keys=[b"k"])
+
+
+def test_a_topic_call_is_authorized_for_its_topic(state: State) -> None:
+    key = token(state, perms(topic(R.TOPIC_PUBLISH_SUBSCRIBE, "c", "news")))
+    admit(state, key, "Publish", "c", START, topic="news")
+    with pytest.raises(PermissionDenied, match="topic 'sports'"):
+        admit(state, key, "Publish", "c", START, topic="sports")
+
+
+def test_a_session_token_is_a_super_user_whatever_its_record_holds(state: State) -> None:
+    """Even a state document that gives the session token explicit permissions does not narrow it."""
+    document = export_state(state)
+    session_id = state.find(state.session_token).key_id
+    for record in document["credentials"]:
+        if record["key_id"] == session_id:
+            record["permissions"] = to_json(perms(cache(R.CACHE_READ_ONLY, "c")))
+    imported = import_state(document, Settings(start_time=START, endpoint="emulator.test"), CATALOG)
+    assert not imported.find(imported.session_token).permissions.super_user
+    admit(imported, imported.session_token, "CreateCache", "other", START)
+    admit(imported, imported.session_token, "Set", "other", START, keys=[b"k"])

@@ -366,3 +366,45 @@ def test_a_prefix_selector_matches_only_at_the_start(grant: Grant, target: dict[
     name = next(iter(target.values()))
     at_start = grant.target.value + name  # type: ignore[operator]
     assert authorize(perms(grant), action, "c", **{next(iter(target)): at_start}).allowed  # type: ignore[arg-type]
+
+
+def test_the_first_grant_that_covers_the_target_decides_after_skipping_the_others() -> None:
+    """Grants for another cache, another key, or limited to a key when none is given are passed over, not final."""
+    other_cache, other_key, wanted = (
+        cache(R.CACHE_READ_ONLY, "a"),
+        cache(R.CACHE_READ_ONLY, "c", b"x"),
+        cache(R.CACHE_READ_ONLY, "c"),
+    )
+    for granted in (perms(other_cache, wanted), perms(other_key, wanted)):
+        decision = authorize(granted, "get", "c", key=b"k")
+        assert decision == Decision(True, f"allowed by permissions[1]: {wanted.describe()}", wanted, 1)
+    assert authorize(perms(other_key, wanted), "get", "c").grant_index == 1  # no key given
+
+
+def test_a_grant_limited_to_a_key_says_so_when_no_key_was_given() -> None:
+    limited = cache(R.CACHE_READ_ONLY, "c", b"k")
+    assert authorize(perms(limited), "get", "c") == Decision(
+        False, "permissions[0] is limited to item 'k'; no key was given"
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [({}, "no permission covers cache 'b'"), ({"key": b"k"}, "no permission covers item 'k' in cache 'b'")],
+)
+def test_a_denial_names_what_no_grant_covers(target: dict[str, bytes], reason: str) -> None:
+    assert authorize(perms(cache(R.CACHE_READ_WRITE, "a")), "get", "b", **target) == Decision(False, reason)
+
+
+def test_an_unknown_action_is_refused_with_the_known_ones_listed() -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        authorize(SUPER_USER, "frobnicate", "c", key=b"k")
+    assert (
+        refused.value.message == f"action: 'frobnicate' is not a known operation; known: {', '.join(sorted(ACTIONS))}"
+    )
+
+
+def test_a_data_action_without_a_cache_is_refused_in_exact_words() -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        authorize(SUPER_USER, "get", "", key=b"k")
+    assert refused.value.message == "cache: must not be empty"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
 import pytest
 
 from emulator.core import clock as clock_module
-from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, parse_instant, to_iso
+from emulator.core.clock import MAX_INSTANT, Clock, ClockMode, epoch_of, parse_instant, to_iso
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
@@ -115,3 +118,21 @@ def test_an_emulator_on_the_system_clock_tracks_the_host_after_every_reset(monke
     host[0] = START + 3600.5
     emulator.reset()
     assert emulator.state.clock.now() == START + 3600.5  # not back at the instant the emulator was built
+
+
+def test_instants_are_written_in_whole_seconds_unless_they_have_a_fraction() -> None:
+    assert to_iso(START) == "2030-01-01T00:00:00Z"
+    assert to_iso(START + 0.25) == "2030-01-01T00:00:00.250000Z"
+    assert to_iso(START + 0.000001) == "2030-01-01T00:00:00.000001Z"
+
+
+def test_a_naive_instant_is_utc_whatever_the_hosts_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "EST+5")  # a POSIX zone: needs no time zone database
+    time.tzset()
+    try:
+        assert epoch_of(datetime(2030, 1, 1)) == START
+        assert parse_instant("2030-01-01T00:00:00") == START
+        assert epoch_of(datetime(2030, 1, 1, tzinfo=UTC)) == START
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -104,3 +104,28 @@ def test_settings_of_the_wrong_type_or_range_are_refused_naming_them(changes: di
 @pytest.mark.parametrize(("given", "mode"), [("manual", ClockMode.MANUAL), ("System", ClockMode.SYSTEM)])
 def test_a_clock_mode_may_be_given_by_name(given: str, mode: ClockMode) -> None:
     assert Settings(clock_mode=given).clock_mode is mode  # type: ignore[arg-type]
+
+
+def test_a_heartbeat_may_be_from_a_millisecond_to_an_hour() -> None:
+    for seconds in (0.001, 3600, 3600.0):
+        assert Settings(heartbeat_seconds=seconds).heartbeat_seconds == seconds
+    for seconds in (0.0009, 3600.5):
+        with pytest.raises(InvalidArgument) as refused:
+            Settings(heartbeat_seconds=seconds)
+        assert refused.value.message == f"heartbeat_seconds: {seconds!r} is not a number of seconds from 0.001 to 3600"
+
+
+def test_an_unknown_clock_mode_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        Settings(clock_mode="frozen")  # type: ignore[arg-type]
+    assert refused.value.message == "clock_mode: 'frozen' is not manual or system"
+
+
+def test_loading_without_a_catalog_refuses_a_document_with_fault_rules() -> None:
+    """Without the service layer's catalog no method is known, so no fault rule can be valid."""
+    emulator = Emulator(Settings(start_time=START))
+    document = emulator.export()
+    document["faults"] = [{"methods": ["/auth.Auth/Login"], "code": "UNAVAILABLE", "rule_id": "f1"}]
+    with pytest.raises(InvalidArgument, match=r"^faults\[0\]: code: 'UNAVAILABLE' is not a gRPC status name"):
+        emulator.load(document)
+    emulator.load(emulator.export())  # without fault rules it loads

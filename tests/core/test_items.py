@@ -43,6 +43,25 @@ def test_bad_cache_names_are_invalid_arguments(state: State, name: str) -> None:
         state.caches.create(name)
 
 
+def test_cache_names_may_be_255_printable_characters_from_bang_to_tilde(state: State) -> None:
+    for name in ("x" * 255, "!", "~", "!a~"):
+        assert state.caches.create(name).name == name
+        state.caches.delete(name)
+    with pytest.raises(InvalidArgument) as refused:
+        state.caches.create("x" * 256)
+    assert refused.value.message == "cache_name: 256 characters; at most 255 allowed"
+    for name in (" ", "\x7f", "a b"):
+        with pytest.raises(InvalidArgument) as refused:
+            state.caches.create(name)
+        assert refused.value.message == f"cache_name: {name!r} may hold only printable ASCII characters without spaces"
+
+
+def test_a_missing_cache_is_named_in_the_refusal(state: State) -> None:
+    with pytest.raises(NotFound) as missing:
+        state.items.get("nope", b"k")
+    assert missing.value.message == "cache_name: cache 'nope' does not exist"
+
+
 def test_deleting_or_using_a_missing_cache_is_not_found(state: State) -> None:
     with pytest.raises(NotFound, match="cache 'nope' does not exist"):
         state.caches.delete("nope")
@@ -56,6 +75,7 @@ def test_the_cache_count_limit_names_itself_for_the_sdks(state: State) -> None:
     with pytest.raises(LimitExceeded) as refused:
         state.caches.create("d")
     assert refused.value.limit == "cache_count_limit_exceeded"
+    assert refused.value.message == "cache_name: the account holds 3 caches, the most allowed (max_caches)"
 
 
 def test_flush_empties_a_cache_and_keeps_it(state: State) -> None:

@@ -72,6 +72,16 @@ def test_clear_through_a_number_keeps_later_entries_and_counts_what_it_removed()
     assert [e.seq for e in journal.entries()] == [5]  # numbering never restarts
 
 
+def test_clear_through_the_first_entry_keeps_the_rest_and_clear_without_a_number_empties() -> None:
+    journal = Journal(10)
+    for _ in range(3):
+        record(journal)
+    assert journal.clear(through=1) == 1
+    assert [e.seq for e in journal.entries()] == [2, 3]
+    assert journal.clear() == 2
+    assert journal.entries() == []
+
+
 # --- fault rules -------------------------------------------------------------------------------
 
 
@@ -147,6 +157,21 @@ def test_rules_match_by_method_and_by_caller() -> None:
     assert by_key.matches(LOGIN, "k", "") and not by_key.matches(LOGIN, "other", "")
     by_token = FaultRule((LOGIN,), token_id="t")
     assert by_token.matches(LOGIN, "", "t") and not by_token.matches(LOGIN, "", "u")
+
+
+def test_take_finds_a_rule_by_the_callers_key_id_and_token_id() -> None:
+    faults = Faults()
+    by_key = faults.add(FaultRule((LOGIN,), key_id="k"))
+    by_token = faults.add(FaultRule((MINT,), token_id="t"))
+    assert faults.take(LOGIN) is None and faults.take(MINT, "k") is None
+    assert faults.take(LOGIN, "k", "") == FaultRule((LOGIN,), key_id="k", rule_id=by_key.rule_id, hits=1)
+    assert faults.take(MINT, "", "t") == FaultRule((MINT,), token_id="t", rule_id=by_token.rule_id, hits=1)
+
+
+def test_a_count_of_one_is_the_smallest_allowed() -> None:
+    assert rule_from_json({"count": 1}).count == 1
+    with pytest.raises(InvalidArgument, match="^count: 0 is not a whole number from 1"):
+        rule_from_json({"count": 0})
 
 
 def test_added_rules_get_fresh_ids_and_keep_given_ones() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 
 import jwt
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import Unauthenticated
-from emulator.core.keys import VERIFIED_KEYS_CACHED, KeyCodec
+from emulator.core.keys import VERIFIED_KEYS_CACHED, KeyCodec, fingerprint
 from emulator.core.permissions import SUPER_USER, Grant, Permissions, Role, Selector, to_json
 from tests.builders import START
 
@@ -99,3 +100,14 @@ def test_keys_are_byte_for_byte_what_pyjwt_signs_and_pyjwt_verifies_them(
         claims["tid"] = token_id
     assert key == jwt.encode(claims, SECRET, algorithm="HS256")
     assert jwt.decode(key, SECRET, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}) == claims
+
+
+def test_a_signed_key_whose_key_id_is_not_a_string_is_refused() -> None:
+    """PyJWT refuses it already (a ``jti`` must be a string); the codec's own check stays as a second guard."""
+    key = jwt.encode({"jti": 7, "knd": "api_key"}, SECRET, algorithm="HS256")
+    with pytest.raises(Unauthenticated, match="^the credential is not a key this emulator issued"):
+        KeyCodec(SECRET, "emulator.test").decode(key)
+
+
+def test_a_fingerprint_is_the_first_12_hex_digits_of_the_sha256() -> None:
+    assert fingerprint("secret") == hashlib.sha256(b"secret").hexdigest()[:12]

@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
+from emulator.core.authorization import Decision
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import EmulatorError, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
+from emulator.core.faults import FaultRule
 from emulator.core.keys import wrap
 from emulator.core.permissions import SUPER_USER, Grant, Permissions, Role, Selector
 from emulator.core.state import MAX_DESCRIPTION_LENGTH, MAX_TOKEN_ID_LENGTH, State
@@ -262,3 +264,89 @@ def test_each_refusal_in_its_exact_words(state: State, call: Call, error: type[E
     with pytest.raises(error) as refused:
         call(state)
     assert refused.value.message == message
+
+
+def test_a_key_minted_without_a_token_id_or_description_has_empty_ones(state: State) -> None:
+    minted = [
+        state.generate_api_key(state.session_token, READ_WRITE, 60),
+        state.generate_disposable_token(state.session_token, KEY_SCOPED, 60),
+    ]
+    for credential in [*map(state.find, (m.api_key for m in minted)), *state.credentials()]:
+        assert (credential.token_id, credential.description) == ("", ""), credential.kind
+    assert state.find(state.super_user_key).issued_by == "bootstrap"
+
+
+def test_an_unused_key_is_identified_without_having_authenticated(state: State) -> None:
+    """identify() (journal, faults) finds a genuine key presented for the first time, and nothing for a forgery."""
+    issued = state.generate_api_key(state.session_token, READ_WRITE, 60)
+    assert state.identify(issued.api_key) is state.find(issued.api_key)
+    assert state.identify(wrap(issued.api_key, "emulator.test")) is state.find(issued.api_key)
+    assert state.identify(issued.api_key[:-2] + "xx") is None
+
+
+def test_an_unknown_key_is_shown_abbreviated_unless_it_has_the_shape_of_a_key_id(state: State) -> None:
+    for text, shown in [
+        ("0123456789abcdef", "'0123456789abcdef'"),
+        ("X" * 16, "'XXXX… (16 characters)'"),
+        ("0123456789ABCDEF", "'0123… (16 characters)'"),
+    ]:
+        with pytest.raises(NotFound) as missing:
+            state.find(text)
+        assert missing.value.message.startswith(f"key: {shown} is neither"), text
+
+
+# --- what Authorize (the admin API) decides for a held key ---------------------------------------
+
+
+def test_authorize_answers_for_a_key_by_its_id_raw_or_wrapped(state: State) -> None:
+    issued = state.generate_disposable_token(state.session_token, KEY_SCOPED, 60)
+    record, grant = state.find(issued.api_key), KEY_SCOPED.grants[0]
+    for key in (record.key_id, issued.api_key, wrap(issued.api_key, "emulator.test")):
+        credential, decision = state.authorize(key, "get", "c", item=b"k")
+        assert credential is record
+        assert decision == Decision(True, f"allowed by permissions[0]: {grant.describe()}", grant, 0)
+    assert state.authorize(record.key_id, "get", "c", item=b"other")[1] == Decision(
+        False, "no permission covers item 'other' in cache 'c'"
+    )
+    with pytest.raises(NotFound):
+        state.authorize("0" * 16, "get", "c", item=b"k")
+
+
+def test_authorize_passes_the_topic_and_the_function_on() -> None:
+    state = State(Settings(start_time=START, endpoint="emulator.test")).bootstrap()
+    grants = (
+        Grant(Role.TOPIC_PUBLISH_ONLY, Selector("c"), Selector("news")),
+        Grant(Role.FUNCTION_INVOKE, Selector("c"), Selector("f")),
+    )
+    key = state.generate_disposable_token(state.session_token, Permissions(grants=grants), 60).api_key
+    assert state.authorize(key, "publish", "c", topic="news")[1].grant_index == 0
+    assert not state.authorize(key, "publish", "c", topic="sports")[1].allowed
+    assert state.authorize(key, "invoke-function", "c", function="f")[1].grant_index == 1
+    assert not state.authorize(key, "invoke-function", "c", function="g")[1].allowed
+
+
+def test_authorize_denies_a_revoked_or_expired_key_instead_of_failing(state: State) -> None:
+    revoked = state.generate_api_key(state.session_token, READ_WRITE, 60).api_key
+    state.revoke(revoked)
+    assert state.authorize(revoked, "get", "c", item=b"k")[1] == Decision(False, "key: the credential was revoked")
+    expiring = state.generate_api_key(state.session_token, READ_WRITE, 60).api_key
+    state.clock.advance(60)
+    assert state.authorize(expiring, "get", "c", item=b"k")[1] == Decision(False, "key: the credential expired")
+
+
+def test_authorize_treats_a_session_token_as_a_super_user(state: State) -> None:
+    for action in ("create-cache", "set"):
+        decision = state.authorize(state.session_token, action, "c", item=b"k")[1]
+        assert decision == Decision(True, "super-user permissions allow every operation"), action
+    explicit = state.generate_api_key(state.session_token, READ_WRITE, 60).api_key
+    assert not state.authorize(explicit, "create-cache", "c")[1].allowed
+
+
+def test_a_fault_rule_for_a_caller_must_name_a_held_key(state: State) -> None:
+    held = state.find(state.super_user_key).key_id
+    added = state.add_fault(FaultRule(methods=("/auth.Auth/Login",), key_id=held))
+    assert state.faults.rules() == [added] and added.key_id == held
+    with pytest.raises(NotFound) as refused:
+        state.add_fault(FaultRule(methods=("/auth.Auth/Login",), key_id="0" * 16))
+    assert refused.value.message == "key_id: '0000000000000000' is not the key id of a credential held here"
+    assert state.faults.rules() == [added]

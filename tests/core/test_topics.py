@@ -220,6 +220,7 @@ def test_reset_ends_open_subscriptions_and_starts_without_topics() -> None:
     emulator.state.topics.publish("c", "t", "x")
     emulator.reset()
     assert isinstance(subscription.ended, Unavailable) and subscription.closed
+    assert subscription.ended.message == "subscription: the emulator was reset; subscribe again"
     assert emulator.state.topics.summary() == []
 
 
@@ -232,6 +233,9 @@ def test_an_import_ends_open_subscriptions_and_topics_are_not_exported() -> None
     assert "topic" not in str(document)
     emulator.load(document)
     assert isinstance(subscription.ended, Unavailable)
+    assert subscription.ended.message == (
+        "subscription: the emulator's state was replaced by an import; subscribe again"
+    )
     assert emulator.state.topics.summary() == []
 
 
