@@ -14,8 +14,10 @@ from emulator.core.collections import (
     ItemSet,
     ScoreBound,
     SortedSet,
+    collection_of,
     union_store,
 )
+from emulator.core.collections.common import preview_bytes
 from emulator.core.errors import FailedPrecondition, InvalidArgument
 from emulator.core.items import parse_int64
 
@@ -469,3 +471,22 @@ def test_sizes_follow_every_change() -> None:
     assert scores.nbytes == SortedSet(dict(scores.fetch_by_rank())).nbytes == len(b"a") + len(b"ccc") + 16
     scores.clear()
     assert scores.nbytes == 0
+
+
+def test_only_a_collection_value_is_a_collection() -> None:
+    assert collection_of(Dictionary()) is not None
+    with pytest.raises(TypeError, match="^bytes is not a collection value$"):
+        collection_of(b"scalar")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (b"name", "'name'"),
+        (b"\xff\x00", "0xff00"),
+        (b"n" * 40, repr("n" * 32) + "..."),
+        (b"\xff" * 33, "0x" + "ff" * 32 + "..."),
+    ],
+)
+def test_names_in_messages_are_text_where_they_are_text_and_hex_otherwise(raw: bytes, shown: str) -> None:
+    assert preview_bytes(raw) == shown
