@@ -104,6 +104,14 @@ def test_an_item_is_gone_at_the_instant_its_ttl_runs_out(state: State) -> None:
     assert state.items.remaining_ttl_ms("c", b"k") is None
 
 
+def test_an_item_leaves_the_listing_at_the_instant_its_ttl_runs_out(state: State) -> None:
+    state.items.set("c", b"k", b"v", MINUTE_MS)
+    state.clock.advance(59.999)
+    assert [key for key, _ in state.items.listing("c")] == [b"k"]
+    state.clock.advance(0.001)
+    assert state.items.listing("c") == []
+
+
 def test_ttls_must_be_positive_and_within_the_configured_maximum(state: State) -> None:
     with pytest.raises(InvalidArgument, match="^ttl_milliseconds: 0 ms"):
         state.items.set("c", b"k", b"v", 0)

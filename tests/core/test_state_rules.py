@@ -10,9 +10,10 @@ from emulator.core.authorization import Decision
 from emulator.core.config import Settings
 from emulator.core.credentials import Credential, Kind
 from emulator.core.errors import EmulatorError, InvalidArgument, NotFound, PermissionDenied, Unauthenticated
-from emulator.core.faults import FaultRule
+from emulator.core.faults import Catalog, FaultRule
 from emulator.core.keys import wrap
-from emulator.core.permissions import SUPER_USER, Grant, Permissions, Role, Selector
+from emulator.core.permissions import SUPER_USER, Grant, Permissions, Role, Selector, to_json
+from emulator.core.snapshot import export_state, import_state
 from emulator.core.state import MAX_DESCRIPTION_LENGTH, MAX_TOKEN_ID_LENGTH, State
 from tests.builders import START
 
@@ -340,6 +341,13 @@ def test_authorize_treats_a_session_token_as_a_super_user(state: State) -> None:
         assert decision == Decision(True, "super-user permissions allow every operation"), action
     explicit = state.generate_api_key(state.session_token, READ_WRITE, 60).api_key
     assert not state.authorize(explicit, "create-cache", "c")[1].allowed
+    document = export_state(state)  # even one whose record was narrowed by hand
+    for record in document["credentials"]:
+        if record["kind"] == "session_token":
+            record["permissions"] = to_json(READ_WRITE)
+    narrowed = import_state(document, state.settings, Catalog())
+    decision = narrowed.authorize(narrowed.session_token, "create-cache", "c")[1]
+    assert decision == Decision(True, "super-user permissions allow every operation")
 
 
 def test_a_fault_rule_for_a_caller_must_name_a_held_key(state: State) -> None:
