@@ -118,7 +118,7 @@ def test_a_heartbeat_may_be_from_a_millisecond_to_an_hour() -> None:
 def test_an_unknown_clock_mode_is_refused_with_the_known_ones() -> None:
     with pytest.raises(InvalidArgument) as refused:
         Settings(clock_mode="frozen")  # type: ignore[arg-type]
-    assert refused.value.message == "clock_mode: 'frozen' is not manual or system"
+    assert refused.value.message == "clock_mode: 'frozen' is not one of manual, system"
 
 
 def test_loading_without_a_catalog_refuses_a_document_with_fault_rules() -> None:
