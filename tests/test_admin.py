@@ -479,9 +479,7 @@ def test_clearing_an_unknown_rule_is_not_found(emu: Emu) -> None:
 
 def test_the_journal_records_every_momento_call_with_secrets_redacted(emu: Emu) -> None:
     issued = mint_api_key(emu.auth, emu.boot.raw_session_token, ttl=3600)
-    emu.auth.RefreshApiToken(
-        auth_pb2._RefreshApiTokenRequest(api_key=issued.api_key, refresh_token=issued.refresh_token), timeout=10
-    )
+    emu.auth.RefreshApiToken(refresh_request(issued.api_key, issued.refresh_token), timeout=10)
     list(emu.auth.Login(auth_pb2._LoginRequest(), timeout=10))
     status_of(lambda: mint_disposable(emu.token, "forged"))
     emu.admin.advance(5)
@@ -602,7 +600,7 @@ def test_an_imported_emulator_accepts_old_keys_and_refresh_tokens_and_answers_id
     assert status_of(lambda: mint_disposable(second.token, revoked))[0] is grpc.StatusCode.UNAUTHENTICATED
     for emu in (first, second):
         refreshed = emu.auth.RefreshApiToken(
-            auth_pb2._RefreshApiTokenRequest(api_key=refreshable.api_key, refresh_token=refreshable.refresh_token),
+            refresh_request(refreshable.api_key, refreshable.refresh_token),
             timeout=10,
         )
         assert refreshed.valid_until == START + 120 + 3600

@@ -22,7 +22,7 @@ from momento.responses import GenerateDisposableToken
 from momento_wire_types import auth_pb2, auth_pb2_grpc, token_pb2_grpc
 from momento_wire_types import permissionmessages_pb2 as pm
 
-from tests.builders import START, START_ISO, cache_grant
+from tests.builders import START, START_ISO, cache_grant, refresh_request
 from tests.helpers import (
     DEADLINE_SECONDS,
     EmulatorProcess,
@@ -166,7 +166,7 @@ def test_sigterm_with_a_state_file_keeps_keys_for_the_next_run(spawn: Spawn, tmp
     assert cli(second, "keys", "describe", disposable)["status"] == "active"
     with grpc.insecure_channel(second.target) as channel:
         refreshed = auth_pb2_grpc.AuthStub(channel).RefreshApiToken(
-            auth_pb2._RefreshApiTokenRequest(api_key=issued.api_key, refresh_token=issued.refresh_token), timeout=10
+            refresh_request(issued.api_key, issued.refresh_token), timeout=10
         )
     assert refreshed.api_key and refreshed.api_key != issued.api_key
 

@@ -7,6 +7,7 @@ import io
 import logging
 
 from emulator.logs import LoopBatchedHandler, TextFormatter
+from tests.builders import START
 
 STANDARD = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -19,7 +20,7 @@ def record(created: float, message: str = "Get OK") -> logging.LogRecord:
 
 def test_text_lines_read_as_the_standard_formatter_would_write_them_across_seconds() -> None:
     formatter = TextFormatter()
-    for created in (1893456000.0, 1893456000.999, 1893456001.0005, 1893456001.5, 1893456061.25, 1893456000.1):
+    for created in (START + offset for offset in (0.0, 0.999, 1.0005, 1.5, 61.25, 0.1)):
         assert formatter.format(record(created)) == STANDARD.format(record(created))
 
 
