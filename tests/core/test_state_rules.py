@@ -358,3 +358,31 @@ def test_a_fault_rule_for_a_caller_must_name_a_held_key(state: State) -> None:
         state.add_fault(FaultRule(methods=("/auth.Auth/Login",), key_id="0" * 16))
     assert refused.value.message == "key_id: '0000000000000000' is not the key id of a credential held here"
     assert state.faults.rules() == [added]
+
+
+@pytest.mark.parametrize(
+    ("refuse", "message"),
+    [
+        (lambda s: s.clock.advance(-1), "seconds: -1 is negative; the clock never goes backwards"),
+        (lambda s: s.caches.create(""), "cache_name: must not be empty"),
+        (
+            lambda s: s.generate_disposable_token(s.session_token, KEY_SCOPED, 3601),
+            "expires.valid_for_seconds: 3601 exceeds the maximum disposable lifetime of 3600 s",
+        ),
+        (
+            lambda s: s.generate_api_key(s.session_token, KEY_SCOPED, 60),
+            "permissions.explicit.permissions[0].cache_permissions.item_selector: "
+            "item selectors are allowed only in disposable tokens",
+        ),
+        (
+            lambda s: s.generate_api_key(s.session_token, Permissions(), 60),
+            "permissions.explicit.permissions: must not be empty",
+        ),
+    ],
+)
+def test_refusals_name_their_field_then_the_problem(
+    state: State, refuse: Callable[[State], object], message: str
+) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        refuse(state)
+    assert refused.value.message == message
