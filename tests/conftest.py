@@ -8,11 +8,17 @@ from typing import Any
 
 import grpc
 import pytest
+from hypothesis import settings
 from momento_wire_types import auth_pb2_grpc, token_pb2_grpc
 
 from emulator import Control, Settings, ThreadedEmulatorServer, local_control
 from tests.builders import START, START_ISO
 from tests.helpers import EmulatorProcess, Factory, Spawn
+
+# No Hypothesis deadline anywhere: how long one example takes is the host's speed, not a property
+# (a 200 ms deadline failed a key-codec example on a loaded 2-core host).
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture
