@@ -9,11 +9,9 @@ chain, which needs the next key), so the client's own cost is the same for every
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import os
-import re
 import struct
 import sys
 import time
@@ -25,6 +23,7 @@ import aiohttp
 import grpc
 from momento_wire_types import auth_pb2, cacheclient_pb2, cachepubsub_pb2, controlclient_pb2
 
+from emulator.web import Mode, frame
 from tests.builders import api_key_request, disposable_request, refresh_request
 
 ECHO_PATH = "/bench.Echo/Echo"
@@ -39,6 +38,7 @@ PATHS = {
     "Publish": "/cache_client.pubsub.Pubsub/Publish",
 }
 DATA_RPCS = ("Get", "Set", "DictionarySet", "Publish")
+TEXT_MODE = Mode(text=True)
 WEB_GET = "Get (gRPC-Web)"  # the same Get, in text mode over HTTP/1.1 as @gomomento/sdk-web sends it
 CREATE_CACHE = "/control_client.ScsControl/CreateCache"
 BENCH_CACHE = "bench"
@@ -147,7 +147,7 @@ def web_stub(session: aiohttp.ClientSession, web_url: str, key: str) -> Call:
     headers["cache"] = BENCH_CACHE
 
     async def call(payload: bytes) -> bytes:
-        body = base64.b64encode(struct.pack(">BI", 0, len(payload)) + payload)
+        body = TEXT_MODE.encode(frame(payload))
         async with session.post(url, data=body, headers=headers) as response:
             answer = await response.read()
             if response.status != 200 or "grpc-status" in response.headers:
@@ -158,8 +158,8 @@ def web_stub(session: aiohttp.ClientSession, web_url: str, key: str) -> Call:
 
 
 def web_hit(answer: bytes) -> bytes:
-    """The value of a text-mode Get answer (each frame is base64 on its own: split after padding)."""
-    data = b"".join(base64.b64decode(chunk) for chunk in re.split(rb"(?<==)(?=[^=])", answer))
+    """The value of a text-mode Get answer: its first frame, decoded as the emulator's gateway decodes bodies."""
+    data = TEXT_MODE.decode(answer)
     length = struct.unpack_from(">I", data, 1)[0]
     reply = cacheclient_pb2._GetResponse.FromString(data[5 : 5 + length])
     if reply.result != cacheclient_pb2.Hit:

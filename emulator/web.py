@@ -27,7 +27,7 @@ import grpc
 from aiohttp import web
 
 from emulator.services.registry import RPCS, Rpc, Streaming
-from emulator.services.rpc import MAX_MOMENTO_REQUEST_BYTES, Answered, Dispatcher
+from emulator.services.rpc import MAX_MOMENTO_REQUEST_BYTES, Dispatcher, Refusal
 
 TEXT = "application/grpc-web-text"
 BINARY = "application/grpc-web"
@@ -49,15 +49,6 @@ _NOT_METADATA = frozenset(
 _EXPOSED = "grpc-status, grpc-message, err"
 
 
-class Refused(Exception):
-    """A request answered with a gRPC status before it reached the emulator (bad framing, bad headers)."""
-
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 @dataclass(frozen=True)
 class Mode:
     """How one request's body is encoded, and so how its answer is."""
@@ -75,7 +66,7 @@ class Mode:
             # Each frame may be base64-encoded on its own, padding and all: decode chunk by chunk.
             return b"".join(base64.b64decode(chunk, validate=True) for chunk in _base64_chunks(body))
         except (binascii.Error, ValueError):
-            raise Refused(grpc.StatusCode.INVALID_ARGUMENT, "body: not valid base64 (grpc-web-text)") from None
+            raise Refusal(grpc.StatusCode.INVALID_ARGUMENT, "body: not valid base64 (grpc-web-text)") from None
 
     def encode(self, frame: bytes) -> bytes:
         return base64.b64encode(frame) if self.text else frame
@@ -107,14 +98,14 @@ def frame(payload: bytes, flags: int = 0) -> bytes:
 def the_message(data: bytes) -> bytes:
     """The one message of a unary request body (one uncompressed data frame)."""
     if len(data) < _FRAME_HEADER.size:
-        raise Refused(grpc.StatusCode.INVALID_ARGUMENT, "body: shorter than a gRPC-Web frame header")
+        raise Refusal(grpc.StatusCode.INVALID_ARGUMENT, "body: shorter than a gRPC-Web frame header")
     flags, length = _FRAME_HEADER.unpack_from(data)
     if flags & 0x01:
-        raise Refused(grpc.StatusCode.UNIMPLEMENTED, "body: compressed messages are not supported")
+        raise Refusal(grpc.StatusCode.UNIMPLEMENTED, "body: compressed messages are not supported")
     if flags != 0:
-        raise Refused(grpc.StatusCode.INVALID_ARGUMENT, f"body: a request frame has flags {flags:#04x}")
+        raise Refusal(grpc.StatusCode.INVALID_ARGUMENT, f"body: a request frame has flags {flags:#04x}")
     if len(data) != _FRAME_HEADER.size + length:
-        raise Refused(
+        raise Refusal(
             grpc.StatusCode.INVALID_ARGUMENT,
             f"body: the frame says {length} bytes but {len(data) - _FRAME_HEADER.size} follow (one message expected)",
         )
@@ -127,7 +118,7 @@ def timeout_of(value: str | None) -> float | None:
         return None
     match = _TIMEOUT.match(value.strip())
     if match is None:
-        raise Refused(grpc.StatusCode.INVALID_ARGUMENT, f"grpc-timeout: {value[:32]!r} is not a gRPC timeout")
+        raise Refusal(grpc.StatusCode.INVALID_ARGUMENT, f"grpc-timeout: {value[:32]!r} is not a gRPC timeout")
     return int(match.group(1)) * _TIMEOUT_UNIT_SECONDS[match.group(2)]
 
 
@@ -227,9 +218,9 @@ class WebGateway:
         rpc = self._rpcs.get(request.path)
         try:
             if rpc is None:
-                raise Refused(grpc.StatusCode.UNIMPLEMENTED, f"method: {request.path[:200]!r} is not served here")
+                raise Refusal(grpc.StatusCode.UNIMPLEMENTED, f"method: {request.path[:200]!r} is not served here")
             if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-                raise Refused(
+                raise Refusal(
                     grpc.StatusCode.RESOURCE_EXHAUSTED,
                     f"request: {request.content_length} bytes; at most {MAX_BODY_BYTES} are accepted",
                 )
@@ -237,11 +228,11 @@ class WebGateway:
             try:
                 body = await request.read()
             except web.HTTPRequestEntityTooLarge:
-                raise Refused(
+                raise Refusal(
                     grpc.StatusCode.RESOURCE_EXHAUSTED, f"request: over {MAX_BODY_BYTES} bytes are not accepted"
                 ) from None
             message = the_message(mode.decode(body))
-        except Refused as refused:
+        except Refusal as refused:
             return await _answer(request, response, mode, refused.code, refused.message)
         metadata = metadata_of(request.headers)
         if rpc.streaming is Streaming.SERVER:
@@ -249,8 +240,8 @@ class WebGateway:
         try:
             async with asyncio.timeout(timeout):
                 reply = await self._dispatcher.unary(rpc, message, metadata)
-        except Answered as answered:
-            return await _answer(request, response, mode, answered.code, answered.details, answered.trailers)
+        except Refusal as refused:
+            return await _answer(request, response, mode, refused.code, refused.message, refused.trailers)
         except TimeoutError:
             return await _answer(request, response, mode, grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
         await response.prepare(request)
@@ -276,8 +267,8 @@ class WebGateway:
                     if not response.prepared:
                         await response.prepare(request)
                     await response.write(mode.encode(frame(reply.SerializeToString())))
-        except Answered as answered:
-            code, details, trailers = answered.code, answered.details, answered.trailers
+        except Refusal as refused:
+            code, details, trailers = refused.code, refused.message, refused.trailers
         except TimeoutError:
             code, details = grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"
         finally:  # a page that went away (CancelledError, ConnectionError) ends the call: journaled CANCELLED

@@ -314,12 +314,16 @@ def cli_emulator(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dic
         process.wait(timeout=10)
 
 
-def test_external_mode_drives_a_cli_started_emulator(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
-) -> None:
-    """With MOMENTO_EMULATOR_PYTEST_TARGET set, the same fixtures drive that emulator over its admin API."""
+@pytest.fixture
+def external(monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]) -> dict[str, str]:
+    """The CLI-started emulator, named by the environment as the plugin's external mode reads it."""
     monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
     monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
+    return cli_emulator
+
+
+def test_external_mode_drives_a_cli_started_emulator(pytester: pytest.Pytester, external: dict[str, str]) -> None:
+    """With MOMENTO_EMULATOR_PYTEST_TARGET set, the same fixtures drive that emulator over its admin API."""
     pytester.makepyfile(
         MINT
         + f"""
@@ -327,7 +331,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-TARGET = {cli_emulator["target"]!r}
+TARGET = {external["target"]!r}
 seen = {{}}
 
 
@@ -394,16 +398,12 @@ def test_a_refused_setting_names_itself(momento_emulator):
     result.stdout.fnmatch_lines(["*momento_emulator settings (*): max_disposable_ttl: 0 is not a whole number from 1*"])
     unseeded, first, second = (pytester.path / "keys.txt").read_text().split()
     assert first == second != unseeded  # the seed made the keys repeat; without it they are fresh
-    with remote_control(cli_emulator["target"], admin_token="let-me-in") as control:
+    with remote_control(external["target"], admin_token="let-me-in") as control:
         assert control.journal("GenerateDisposableToken"), "the inner tests' calls reached the CLI emulator"
 
 
-def test_external_mode_refuses_parallel_xdist_workers(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
-) -> None:
+def test_external_mode_refuses_parallel_xdist_workers(pytester: pytest.Pytester, external: dict[str, str]) -> None:
     """Two workers resetting one shared emulator would break each other's tests, so they are stopped early."""
-    monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
-    monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
     pytester.makepyfile(
         "import pytest\n\n@pytest.mark.parametrize('n', range(2))\ndef test_it(momento_emulator, n):\n    pass\n"
     )
@@ -449,23 +449,17 @@ def test_the_web_url_starts_the_grpc_web_listener_in_process(pytester: pytest.Py
 
 
 @pytest.mark.parametrize("cli_emulator", [("--web-port", "0")], indirect=True)
-def test_the_web_url_of_an_external_emulator_is_its_own(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
-) -> None:
-    monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
-    monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
+def test_the_web_url_of_an_external_emulator_is_its_own(pytester: pytest.Pytester, external: dict[str, str]) -> None:
     pytester.makepyfile(
         WEB_URL_TEST + f"\n\ndef test_the_ready_file_agrees(momento_emulator):\n"
-        f"    assert momento_emulator.web_url == {cli_emulator['web_url']!r}\n"
+        f"    assert momento_emulator.web_url == {external['web_url']!r}\n"
     )
     pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)
 
 
 def test_an_external_emulator_without_web_says_which_flag_it_needs(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cli_emulator: dict[str, str]
+    pytester: pytest.Pytester, external: dict[str, str]
 ) -> None:
-    monkeypatch.setenv("MOMENTO_EMULATOR_PYTEST_TARGET", cli_emulator["target"])
-    monkeypatch.setenv("MOMENTO_EMULATOR_ADMIN_TOKEN", "let-me-in")
     pytester.makepyfile(WEB_URL_TEST)
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(failed=1)

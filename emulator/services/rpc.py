@@ -49,21 +49,14 @@ def usable_as_admin_token(token: str) -> bool:
 
 
 class Refusal(Exception):
-    """A call answered with this status: an injected fault, or a request over the size limit."""
+    """A call answered with this status: an injected fault, a request over the size limit, a gRPC-Web
+    request that is not well formed, or any refusal of a call that entered without grpc (with its
+    trailing metadata)."""
 
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+    def __init__(self, code: grpc.StatusCode, message: str, trailers: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-class Answered(Exception):
-    """A call that entered without grpc ended with this status (its trailing metadata too)."""
-
-    def __init__(self, code: grpc.StatusCode, details: str, trailers: tuple[tuple[str, str], ...] = ()) -> None:
-        super().__init__(details)
-        self.code = code
-        self.details = details
         self.trailers = trailers
 
 
@@ -87,7 +80,7 @@ class _Direct:
         return self.metadata
 
     async def abort(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple[tuple[str, str], ...]) -> None:
-        raise Answered(code, details, trailing_metadata)
+        raise Refusal(code, details, trailing_metadata)
 
 
 @dataclass(slots=True)
@@ -122,7 +115,7 @@ class Dispatcher:
         self._stopping.set()
 
     async def unary(self, rpc: Rpc, raw: bytes, metadata: tuple[tuple[str, str], ...]) -> Message:
-        """Serve one unary call that did not come through grpc; any status but OK raises :class:`Answered`."""
+        """Serve one unary call that did not come through grpc; any status but OK raises :class:`Refusal`."""
         return await self._unary(rpc, raw, _Direct(metadata))
 
     def stream(self, rpc: Rpc, raw: bytes, metadata: tuple[tuple[str, str], ...]) -> AsyncGenerator[Message, None]:
@@ -204,7 +197,7 @@ class Dispatcher:
         if isinstance(error, EmulatorError):
             code, details, trailers = status_of(error), error.message, trailers_of(error)
         elif isinstance(error, Refusal):
-            code, details = error.code, error.message
+            code, details, trailers = error.code, error.message, error.trailers
         else:
             log.error("unexpected error serving %s", trace.rpc.path, exc_info=error)
             code, details = grpc.StatusCode.INTERNAL, "internal error in the emulator; see its log"
