@@ -191,7 +191,7 @@ SERVE_OPTIONS = (
     Option("--ca-file", "write the generated CA here (default: a temporary file)", Path),
     Option("--state-file", "import at start, export on exit", Path),
     Option("--ready-file", "write JSON here once serving", Path),
-    Option("--log-format", "one line per RPC as text or json", one_of("text", "json"), "text"),
+    Option("--log-format", "log lines as text or json", one_of("text", "json"), "text"),
     Option("--log-level", "debug, info, warning or error", one_of("debug", "info", "warning", "error"), "info"),
 )
 CLIENT_OPTIONS = (

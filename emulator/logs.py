@@ -1,4 +1,4 @@
-"""Log output for the standalone emulator: one line per RPC, as text or JSON lines."""
+"""Log output for the standalone emulator: a line per RPC (INFO if it failed, else DEBUG), as text or JSON."""
 
 from __future__ import annotations
 

@@ -370,8 +370,8 @@ def test_a_bad_environment_value_is_refused_at_start(tmp_path: Path) -> None:
     assert "lunar" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_json_logs_print_one_line_per_rpc_without_secrets(spawn: Spawn) -> None:
-    emulator = spawn("--log-format", "json")
+def test_json_logs_at_debug_print_one_line_per_rpc_without_secrets(spawn: Spawn) -> None:
+    emulator = spawn("--log-format", "json", "--log-level", "debug")
     key = emulator.ready["api_key"]
     minted = sdk_mint(key, emulator.port).auth_token
     sdk_mint(minted, emulator.port)  # denied
@@ -381,12 +381,12 @@ def test_json_logs_print_one_line_per_rpc_without_secrets(spawn: Spawn) -> None:
 
     lines = [json.loads(line) for line in emulator.stderr().splitlines()]
     rpcs = [line for line in lines if "method" in line]
-    assert [(r["method"], r["status"]) for r in rpcs] == [
-        ("/token.Token/GenerateDisposableToken", "OK"),
-        ("/token.Token/GenerateDisposableToken", "PERMISSION_DENIED"),
-        ("/momento_emulator.admin.v1.Admin/GetClock", "OK"),
-        ("/momento_emulator.admin.v1.Admin/DescribeKey", "OK"),
-        ("/momento_emulator.admin.v1.Admin/DescribeKey", "OK"),
+    assert [(r["method"], r["status"], r["level"]) for r in rpcs] == [
+        ("/token.Token/GenerateDisposableToken", "OK", "debug"),
+        ("/token.Token/GenerateDisposableToken", "PERMISSION_DENIED", "info"),
+        ("/momento_emulator.admin.v1.Admin/GetClock", "OK", "debug"),
+        ("/momento_emulator.admin.v1.Admin/DescribeKey", "OK", "debug"),
+        ("/momento_emulator.admin.v1.Admin/DescribeKey", "OK", "debug"),
     ]
     # Each Momento call names its caller's kind and key id; admin calls have no caller.
     assert [(r["caller_kind"], r["key_id"]) for r in rpcs] == [
@@ -401,6 +401,25 @@ def test_json_logs_print_one_line_per_rpc_without_secrets(spawn: Spawn) -> None:
     log = emulator.stderr()
     for secret in (unwrap(key), unwrap(minted), unwrap(emulator.ready["session_token"])):
         assert secret not in log
+
+
+def test_at_the_default_level_only_calls_that_did_not_succeed_are_logged(spawn: Spawn) -> None:
+    emulator = spawn()
+    minted = sdk_mint(emulator.ready["api_key"], emulator.port).auth_token
+    sdk_mint(minted, emulator.port)  # denied: a disposable token cannot mint
+    cli(emulator, "clock", "get")
+    cli(emulator, "faults", "add", "--method", "Login", "--code", "UNAVAILABLE", "--message", "down")
+    with grpc.insecure_channel(emulator.target) as channel, pytest.raises(grpc.RpcError):
+        list(auth_pb2_grpc.AuthStub(channel).Login(auth_pb2._LoginRequest(), timeout=10))
+    assert emulator.terminate() == 0
+
+    calls = [line.split(": ", 1)[1] for line in emulator.stderr().splitlines() if " emulator.rpc: " in line]
+    assert [" ".join(call.split()[:2]) for call in calls] == [
+        "GenerateDisposableToken PERMISSION_DENIED",
+        "Login UNAVAILABLE",
+    ]
+    assert all(" INFO emulator.rpc: " in line for line in emulator.stderr().splitlines() if "emulator.rpc" in line)
+    assert calls[1].endswith("(down)")
 
 
 def test_a_start_time_out_of_range_is_a_one_line_error(spawn: Spawn) -> None:

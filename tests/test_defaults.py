@@ -130,7 +130,7 @@ def secrets_of(*values: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize(("log_format", "level"), [("json", "INFO"), ("text", "DEBUG")])
+@pytest.mark.parametrize(("log_format", "level"), [("json", "DEBUG"), ("text", "INFO")])
 def test_no_secret_appears_in_logs_or_the_journal(tmp_path: Path, log_format: str, level: str) -> None:
     """Keys, session tokens and refresh tokens, in requests and responses, successes and failures,
     Momento and admin calls: none appears in the process's log output or in `journal --json`."""
@@ -182,7 +182,8 @@ def test_no_secret_appears_in_logs_or_the_journal(tmp_path: Path, log_format: st
     entries = json.loads(journal)
     assert len(entries) == 8, "every Momento call is journaled"
     log_lines = [line for line in logs.splitlines() if line.strip()]
-    assert len(log_lines) >= 8, "one log line per RPC at least"
+    # DEBUG: a line per RPC; INFO: a line per call that did not succeed (the four refused mints).
+    assert len(log_lines) >= (8 if level == "DEBUG" else 4), logs
     if log_format == "json":
         assert all(isinstance(json.loads(line), dict) for line in log_lines)
     for secret in minted | bootstrap_secrets:

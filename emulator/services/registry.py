@@ -75,7 +75,8 @@ class Rpc:
 
     ``action`` (data plane) is a core action name, or a function choosing one from the request
     (say, ``UpdateTtl``: increase or decrease); the dispatcher puts it on :attr:`Call.action`.
-    ``journaled``: the call is kept in the request journal; ``logged``: it gets a log line.
+    ``journaled``: the call is kept in the request journal; ``logged``: it gets a log line (INFO if it
+    did not succeed, else DEBUG).
     """
 
     path: str  # "/auth.Auth/GenerateApiToken"

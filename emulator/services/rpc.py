@@ -101,7 +101,8 @@ class Dispatcher:
 
     Every call: the admin token (admin rows) or the size limit (Momento rows), decode, the caller
     identified from where the row says, faults (Momento rows), the handler, then one journal entry
-    (rows with ``journaled``) and one log line (rows with ``logged``), also for a cancelled call.
+    (rows with ``journaled``) and one log line (rows with ``logged``), also for a cancelled call:
+    DEBUG when the call succeeded, INFO otherwise.
     """
 
     def __init__(self, emulator: Emulator, admin_token: str = "", catalog: Catalog = CATALOG) -> None:
@@ -241,12 +242,17 @@ class Dispatcher:
                 method=rpc.path, emulator_time=now, wall_time=wall_time(), caller_kind=kind, key_id=key_id,
                 code=code.name, details=details, latency_ms=latency_ms, request=_kept(trace.request, trace.raw),
             )  # fmt: skip
-        if rpc.logged and log.isEnabledFor(logging.INFO):
+        # A call that succeeded is a DEBUG line, any other outcome an INFO line: at the default level
+        # the log shows what went wrong (refusals, faults, cancellations) and the hot path writes
+        # nothing; the journal keeps every call either way.
+        level = logging.DEBUG if code is grpc.StatusCode.OK else logging.INFO
+        if rpc.logged and log.isEnabledFor(level):
             fields = {
                 "method": rpc.path, "status": code.name, "emulator_time": to_iso(now),
                 "caller_kind": kind, "key_id": key_id, "latency_ms": round(latency_ms, 3),
             }  # fmt: skip
-            log.info(
+            log.log(
+                level,
                 "%s %s at %s caller=%s/%s %.2fms%s",
                 rpc.name, code.name, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
                 f" ({details.translate(_ESCAPED)})" if details else "", extra={"rpc": fields},
