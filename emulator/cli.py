@@ -27,7 +27,7 @@ from emulator.core.config import DEFAULT_MAX_DISPOSABLE_TTL, Settings
 from emulator.core.errors import InvalidArgument
 from emulator.core.faults import MAX_COUNT
 from emulator.core.values import clock_mode as parse_clock_mode
-from emulator.core.values import whole_number
+from emulator.core.values import port_number, whole_number
 from emulator.dropin import switch, tls_options
 from emulator.process import COMMAND, LOOPBACK, ServeOptions, fail, serve, write_atomically
 from emulator.services.registry import CATALOG
@@ -83,14 +83,12 @@ def checked(check: Callable[..., T], value: object, *args: Any) -> T:
         raise argparse.ArgumentTypeError(error.problem) from None
 
 
-def port_number(text: str) -> int:
+def port(text: str) -> int:
     try:
-        value = int(text)
+        value: object = int(text)
     except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
-    return value
+        value = text  # refused below in the same words, quoted as text
+    return checked(port_number, value, "")
 
 
 def header_value(text: str) -> str:
@@ -170,7 +168,7 @@ class Option:
 
 SERVE_OPTIONS = (
     Option("--host", "address to bind (default 127.0.0.1)", default=LOOPBACK),
-    Option("--port", "port; 0 picks a free one (default 8090)", port_number, DEFAULT_PORT),
+    Option("--port", "port; 0 picks a free one (default 8090)", port, DEFAULT_PORT),
     Option("--seed", "make every generated key deterministic"),
     Option("--start-time", "ISO 8601 start instant", start_instant),
     Option("--clock", "manual (default) or system", clock_mode, ClockMode.MANUAL),
@@ -180,12 +178,12 @@ SERVE_OPTIONS = (
         parse_duration,
         float(DEFAULT_MAX_DISPOSABLE_TTL),
     ),  # fmt: skip
-    Option("--web-port", "also serve gRPC-Web (browsers, @gomomento/sdk-web) here; 0 picks one", port_number),
+    Option("--web-port", "also serve gRPC-Web (browsers, @gomomento/sdk-web) here; 0 picks one", port),
     Option("--endpoint", "the endpoint put in keys and responses (default HOST:PORT)", default=""),
     Option("--super-user-key", "fixed super-user key value", super_user_key, ""),
     Option("--admin-token", "require this token on admin calls", header_value, ""),
     Option("--tls", "serve TLS on --port instead of plaintext (drop-in mode)", switch, False, const=True),
-    Option("--tls-port", "also serve TLS on this port, beside plaintext", port_number),
+    Option("--tls-port", "also serve TLS on this port, beside plaintext", port),
     Option("--tls-cert", "PEM certificate chain to serve instead of a generated one", Path),
     Option("--tls-key", "PEM private key of --tls-cert", Path),
     Option("--ca-file", "write the generated CA here (default: a temporary file)", Path),

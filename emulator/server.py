@@ -18,6 +18,7 @@ from grpc_health.v1 import health, health_pb2
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument, Unavailable
+from emulator.core.values import port_number
 from emulator.reachable import Bootstraps
 from emulator.services.bundled import add_health_and_reflection
 from emulator.services.registry import CATALOG, SERVICE_NAMES, services
@@ -68,12 +69,12 @@ class EmulatorServer(Bootstraps):
         """``tls``: TLS on the main port or on a second one (see :class:`emulator.tls.TlsOptions`)."""
         if settings is not None and not isinstance(settings, Settings):
             raise TypeError(f"settings: expected emulator.Settings, got {type(settings).__name__}")
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise ValueError(f"port: {port!r} is not a port number from 0 to 65535")
-        if web_port is not None and (
-            isinstance(web_port, bool) or not isinstance(web_port, int) or not 0 <= web_port <= 65535
-        ):
-            raise ValueError(f"web_port: {web_port!r} is not a port number from 0 to 65535 (or None: no gRPC-Web)")
+        try:  # refused as ValueError, as Python's own APIs refuse a bad argument
+            port_number(port, "port")
+            if web_port is not None:
+                port_number(web_port, "web_port", " (or None: no gRPC-Web)")
+        except InvalidArgument as error:
+            raise ValueError(error.message) from None
         if not isinstance(admin_token, str) or not usable_as_admin_token(admin_token):
             raise ValueError(f"admin_token: {ADMIN_TOKEN_RULE}")
         self.host = host

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import grpc
 
+from emulator.core.errors import InvalidArgument
+from emulator.core.values import port_number
 from emulator.sdk import split_target
 
 SERVICE_PREFIXES = ("control.", "cache.", "token.", "token.cache.")
@@ -168,7 +170,10 @@ class TlsOptions:
 
     def __post_init__(self) -> None:
         port = self.port
-        if port is not None and (isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535):
-            raise ValueError(f"tls port: {port!r} is not a port number from 0 to 65535")
+        try:
+            if port is not None:
+                port_number(port, "port", " (or None: TLS on the main port)")
+        except InvalidArgument as error:
+            raise ValueError(error.message) from None
         if self.certificate is not None and not isinstance(self.certificate, Certificate):
             raise TypeError(f"certificate: expected emulator.tls.Certificate, got {type(self.certificate).__name__}")

@@ -437,7 +437,7 @@ def test_a_start_time_out_of_range_is_a_one_line_error(spawn: Spawn) -> None:
     [
         (("--port", "70000"), {}, "--port"),
         (("--port", "-1"), {}, "--port"),
-        ((), {"MOMENTO_EMULATOR_PORT": "65536"}, "MOMENTO_EMULATOR_PORT: '65536'"),
+        ((), {"MOMENTO_EMULATOR_PORT": "65536"}, "MOMENTO_EMULATOR_PORT: 65536 is not a port number"),
         (("--super-user-key", "   "), {}, "--super-user-key"),
         (("--super-user-key", ""), {}, "--super-user-key: must not be empty"),  # a CI secret that expanded to nothing
         ((), {"MOMENTO_EMULATOR_SUPER_USER_KEY": ""}, "MOMENTO_EMULATOR_SUPER_USER_KEY: must not be empty"),

@@ -199,6 +199,9 @@ async def test_starting_twice_is_an_error_and_stopping_on_another_loop_too() -> 
         ({"port": 70000}, "port"),
         ({"port": -1}, "port"),
         ({"port": True}, "port"),
+        ({"port": "8080"}, "port"),
+        ({"web_port": 65536}, "web_port"),
+        ({"web_port": False}, "web_port"),
         ({"admin_token": None}, "admin_token"),
     ],
 )

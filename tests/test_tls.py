@@ -225,6 +225,14 @@ def test_serve_without_tls_has_no_tls_fields_but_every_key_form(tmp_path: Path) 
         assert "Control:" in emulator.stdout() and "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH" not in emulator.stdout()
 
 
+@pytest.mark.parametrize("port", [-1, 65536, True, "443"])
+def test_tls_options_refuse_what_is_not_a_port_number(port: object) -> None:
+    with pytest.raises(
+        ValueError, match=r"^port: .* is not a port number from 0 to 65535 \(or None: TLS on the main port\)$"
+    ):
+        TlsOptions(port=port)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("args", "env", "named"),
     [
@@ -232,7 +240,8 @@ def test_serve_without_tls_has_no_tls_fields_but_every_key_form(tmp_path: Path) 
         (("--ca-file", "ca.pem"), {}, "--ca-file: needs --tls or --tls-port"),
         (("--tls", "--tls-port", "0"), {}, "--tls-port: with --tls"),
         (("--tls", "--tls-cert", "c.pem"), {}, "--tls-cert and --tls-key: give both"),
-        (("--tls-port", "70000"), {}, "--tls-port: '70000' is not a port number"),
+        (("--tls-port", "70000"), {}, "--tls-port: 70000 is not a port number from 0 to 65535"),
+        (("--tls-port", "-1"), {}, "--tls-port: -1 is not a port number"),
         ((), {"MOMENTO_EMULATOR_TLS": "maybe"}, "MOMENTO_EMULATOR_TLS: 'maybe' is not one of"),
         ((), {"MOMENTO_EMULATOR_TLS_PORT": "x"}, "MOMENTO_EMULATOR_TLS_PORT: 'x' is not a port number"),
         (("--tls",), {"MOMENTO_EMULATOR_TLS_PORT": "1"}, "MOMENTO_EMULATOR_TLS_PORT: with --tls"),

@@ -1,7 +1,7 @@
 """The checks of plain values that every edge shares: one definition each.
 
-Settings, state documents, the admin service, :class:`~emulator.control.Control` and the command
-line all take counts, numbers and clock modes from users; each asks here, so a value is refused
+Settings, the servers, state documents, the admin service, :class:`~emulator.control.Control` and the
+command line all take counts, numbers, ports and clock modes from users; each asks here, so a value is refused
 in the same words wherever it comes from.
 """
 
@@ -17,6 +17,13 @@ def whole_number(value: object, field: str, least: int, most: int, hint: str = "
     """``value`` if it is an int (not a bool) from ``least`` to ``most``."""
     if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
         raise InvalidArgument(field, f"{value!r} is not a whole number from {least} to {most}{hint}")
+    return value
+
+
+def port_number(value: object, field: str, hint: str = "") -> int:
+    """``value`` if it is a TCP port number: an int (not a bool) from 0 (the system picks one) to 65535."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise InvalidArgument(field, f"{value!r} is not a port number from 0 to 65535{hint}")
     return value
 
 

@@ -11,7 +11,7 @@ from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import InvalidArgument
 from emulator.core.faults import MAX_COUNT, Catalog, rule_from_json
-from emulator.core.values import clock_mode, finite_number, whole_number
+from emulator.core.values import clock_mode, finite_number, port_number, whole_number
 from tests.builders import START
 
 CATALOG = Catalog(methods=("/token.Token/GenerateDisposableToken",), codes=("OK", "UNAVAILABLE"))
@@ -55,6 +55,17 @@ def test_whole_number_refuses_what_is_not_a_whole_number_in_range(value: object)
 
 def test_whole_number_returns_a_value_in_range() -> None:
     assert whole_number(MAX_COUNT, "count", 1, MAX_COUNT) == MAX_COUNT
+
+
+@pytest.mark.parametrize("value", [-1, 65536, True, "80", 80.0, None])
+def test_port_number_refuses_what_is_not_a_port_number(value: object) -> None:
+    error = refusal(port_number, value, "web_port", " (or None)")
+    assert (error.field, error.problem) == ("web_port", f"{value!r} is not a port number from 0 to 65535 (or None)")
+
+
+@pytest.mark.parametrize("value", [0, 65535])
+def test_port_number_accepts_both_ends_of_the_range(value: int) -> None:
+    assert port_number(value, "port") == value
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 10**400, False, "1", None])
