@@ -113,7 +113,8 @@ class Items:
         """Add ``amount`` to the integer at ``key`` (0 when absent) and store it as decimal text.
 
         Our rules: the stored text must be a base-10 64-bit integer (optional sign, no spaces),
-        a result outside 64 bits is refused, and the TTL given is applied on every increment.
+        a result outside 64 bits is refused, the TTL given is applied on every increment, and the
+        item stored (key and decimal text) must fit ``max_item_bytes`` like any other.
         """
         self._check(key, b"", ttl_ms)
         with self._caches.lock:
@@ -122,7 +123,9 @@ class Items:
             total = (0 if current is None else parse_int64(current)) + amount
             if not INT64[0] <= total <= INT64[1]:
                 raise FailedPrecondition(f"cache_key: incrementing by {amount} would overflow a 64-bit integer")
-            cache.put(key, Item(str(total).encode(), now_ms + ttl_ms), now_ms)
+            text = str(total).encode()
+            self._fits(key, text)
+            cache.put(key, Item(text, now_ms + ttl_ms), now_ms)
             return total
 
     def delete(self, cache_name: str, key: bytes) -> None:
@@ -179,13 +182,16 @@ class Items:
     def _check(self, key: bytes, value: bytes, ttl_ms: int, field: str = "") -> None:
         if not key:
             raise InvalidArgument(f"{field}cache_key", "must not be empty")
+        self._fits(key, value, field)
+        self.check_ttl(ttl_ms, f"{field}ttl_milliseconds")
+
+    def _fits(self, key: bytes, value: bytes, field: str = "") -> None:
         size, limit = len(key) + len(value), self._settings.max_item_bytes
         if size > limit:
             raise LimitExceeded(
                 f"{field}cache_body: the item is {size} bytes (key and value); at most {limit} allowed",
                 "item_size_limit_exceeded",
             )
-        self.check_ttl(ttl_ms, f"{field}ttl_milliseconds")
 
     def check_ttl(self, ttl_ms: int, field: str) -> None:
         """Refuse a TTL of 0 or less, or above the configured ceiling (``max_item_ttl``)."""

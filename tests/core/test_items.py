@@ -199,6 +199,17 @@ def test_values_that_are_not_64_bit_integers_fail_their_precondition(text: bytes
         parse_int64(text)
 
 
+def test_an_increment_whose_decimal_text_would_pass_the_item_size_limit_is_refused() -> None:
+    state = State(Settings(start_time=START, max_item_bytes=3)).bootstrap()
+    state.caches.create("c")
+    assert state.items.increment("c", b"n", 99, MINUTE_MS) == 99  # 1 + 2 bytes: at the limit
+    with pytest.raises(LimitExceeded) as refused:
+        state.items.increment("c", b"n", 1, MINUTE_MS)  # "100": 1 + 3 bytes
+    assert refused.value.message == "cache_body: the item is 4 bytes (key and value); at most 3 allowed"
+    assert refused.value.limit == "item_size_limit_exceeded"
+    assert state.items.get("c", b"n") == b"99"
+
+
 def test_increment_past_64_bits_is_refused_and_changes_nothing(state: State) -> None:
     state.items.set("c", b"n", b"9223372036854775807", MINUTE_MS)
     with pytest.raises(FailedPrecondition, match="overflow"):
