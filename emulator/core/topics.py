@@ -149,8 +149,9 @@ class Topics:
     def subscribe(self, cache: str, topic: str, resume_at: int = 0, page: int = 0) -> Subscription:
         """Open a subscription; see the module docstring for ``resume_at`` and ``page``."""
         _check_names(cache, topic)
-        if resume_at < 0 or page < 0:
-            raise InvalidArgument("resume_at_topic_sequence_number", "must not be negative")
+        for field, number in (("resume_at_topic_sequence_number", resume_at), ("sequence_page", page)):
+            if number < 0:
+                raise InvalidArgument(field, "must not be negative")
         with self._caches.lock, self._lock:
             self._caches.cache(cache)
             count = self._per_cache.get(cache, 0)
@@ -209,11 +210,11 @@ class Topics:
             record = self._topics.get((subscription.cache, subscription.topic))
             if record is not None:
                 record.subscriptions.discard(subscription)
-            left = self._per_cache.get(subscription.cache, 0) - 1
-            if left > 0:
+            left = self._per_cache[subscription.cache] - 1  # counted when it opened, and only once closed
+            if left:
                 self._per_cache[subscription.cache] = left
             else:
-                self._per_cache.pop(subscription.cache, None)
+                del self._per_cache[subscription.cache]
 
     def _end(self, selected: Callable[[tuple[str, str]], bool], reason: EmulatorError, *, forget: bool) -> None:
         with self._lock:

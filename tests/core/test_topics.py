@@ -213,6 +213,18 @@ def test_empty_names_are_refused_naming_the_field(topics: Topics, cache: str, to
         topics.subscribe(cache, topic)
 
 
+@pytest.mark.parametrize(
+    ("resume_at", "page", "field"), [(-1, 0, "resume_at_topic_sequence_number"), (1, -1, "sequence_page")]
+)
+def test_a_negative_resume_point_is_refused_naming_its_field(
+    topics: Topics, resume_at: int, page: int, field: str
+) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        topics.subscribe("c", "t", resume_at=resume_at, page=page)
+    assert refused.value.message == f"{field}: must not be negative"
+    assert topics.subscription_count() == 0
+
+
 def test_reset_ends_open_subscriptions_and_starts_without_topics() -> None:
     emulator = Emulator(Settings(start_time=START))
     emulator.state.caches.create("c")
