@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any, Self
 
 from emulator.core.caches import ItemType
@@ -71,7 +72,7 @@ class Dictionary:
         self.nbytes = 0
 
     def head(self, limit: int) -> list[Any]:
-        return [pair for _, pair in zip(range(limit), self.fields.items(), strict=False)]
+        return list(islice(self.fields.items(), limit))
 
     def to_json(self) -> Any:
         return [[encode_bytes(field), encode_bytes(value)] for field, value in self.fields.items()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any, Self
 
 from emulator.core.caches import ItemType
@@ -73,7 +74,7 @@ class ItemSet:
         return chosen
 
     def head(self, limit: int) -> list[Any]:
-        return [element for _, element in zip(range(limit), self.elements, strict=False)]
+        return list(islice(self.elements, limit))
 
     def to_json(self) -> Any:
         return [encode_bytes(element) for element in self.elements]
