@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
 from emulator.core.caches import ItemType
+from emulator.core.collection_items import CollectionItems
 from emulator.core.collections import Aggregate, CollectionTtl, ScoreBound
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
@@ -89,17 +91,36 @@ def test_a_missing_cache_is_not_found(state: State) -> None:
         state.collections.dictionary_set("nope", b"d", [(b"f", b"v")], MINUTE)
 
 
-def test_an_empty_collection_name_is_refused_naming_its_field(state: State) -> None:
-    with pytest.raises(InvalidArgument, match="^list_name: must not be empty"):
-        state.collections.list_length("c", b"")
-    with pytest.raises(InvalidArgument, match="^dictionary_name: must not be empty"):
-        state.collections.dictionary_set("c", b"", [(b"f", b"v")], MINUTE)
+EMPTY_NAMES: list[tuple[Callable[[CollectionItems], object], str]] = [
+    (lambda c: c.list_length("c", b""), "list_name: must not be empty"),  # a read
+    (lambda c: c.dictionary_set("c", b"", [(b"f", b"v")], MINUTE), "dictionary_name: must not be empty"),  # a write
+    (lambda c: c.set_pop("c", b"", 1), "set_name: must not be empty"),  # a change
+    (lambda c: c.sorted_set_union_store("c", b"", [(b"z", 1.0)], Aggregate.SUM, 1_000), "set_name: must not be empty"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), EMPTY_NAMES)
+def test_an_empty_collection_name_is_refused_naming_its_field(
+    state: State, call: Callable[[CollectionItems], object], message: str
+) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        call(state.collections)
+    assert refused.value.message == message
+
+
+TTL_TAKERS: list[Callable[[CollectionItems, int], object]] = [
+    lambda c, ttl_ms: c.set_union("c", b"s", [b"x"], CollectionTtl(ttl_ms)),  # a write
+    lambda c, ttl_ms: c.list_retain("c", b"l", 0, 1, CollectionTtl(ttl_ms)),  # a change
+    lambda c, ttl_ms: c.sorted_set_union_store("c", b"z", [(b"z", 1.0)], Aggregate.SUM, ttl_ms),
+]
 
 
 @pytest.mark.parametrize("ttl_ms", [0, -1])
-def test_a_ttl_must_be_positive(state: State, ttl_ms: int) -> None:
-    with pytest.raises(InvalidArgument, match="^ttl_milliseconds: "):
-        state.collections.set_union("c", b"s", [b"x"], CollectionTtl(ttl_ms))
+@pytest.mark.parametrize("call", TTL_TAKERS)
+def test_a_ttl_must_be_positive(state: State, call: Callable[[CollectionItems, int], object], ttl_ms: int) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        call(state.collections, ttl_ms)
+    assert refused.value.message == f"ttl_milliseconds: {ttl_ms} ms; a TTL must be greater than 0"
 
 
 def test_a_ttl_above_the_ceiling_exceeds_a_limit(state: State) -> None:
@@ -242,6 +263,52 @@ def test_list_retain_applies_its_collection_ttl(state: State) -> None:
     assert remaining_ms(state, b"l") == 10_000
 
 
+# --- each operation's arguments reach the stored collection ----------------------------------
+
+
+def test_reads_through_the_store_answer_from_the_stored_collection(state: State) -> None:
+    c = state.collections
+    c.list_concatenate_back("c", b"l", [b"a", b"b", b"c", b"d"], MINUTE)
+    c.set_union("c", b"s", [b"x", b"y"], MINUTE)
+    c.sorted_set_put("c", b"z", [(b"one", 1.0), (b"two", 2.0), (b"three", 3.0), (b"four", 4.0), (b"five", 5.0)], MINUTE)
+    assert c.list_fetch("c", b"l", 1, 3) == [b"b", b"c"]
+    assert c.list_length("c", b"l") == 4
+    assert c.set_contains("c", b"s", [b"y", b"q"]) == [True, False]
+    assert c.set_length("c", b"s") == 2
+    assert sorted(c.set_sample("c", b"s", 5) or []) == [b"x", b"y"]
+    assert c.sorted_set_fetch_by_rank("c", b"z", 1, 3, True) == [(b"four", 4.0), (b"three", 3.0)]
+    two_to_four = (ScoreBound(2.0), ScoreBound(4.0, exclusive=True))
+    assert c.sorted_set_fetch_by_score("c", b"z", *two_to_four, True, 0, -1) == [(b"three", 3.0), (b"two", 2.0)]
+    assert c.sorted_set_length_by_score("c", b"z", ScoreBound(2.0), ScoreBound(3.0)) == 2
+
+
+def test_list_changes_through_the_store_apply_their_arguments(state: State) -> None:
+    c = state.collections
+    c.list_concatenate_back("c", b"l", [b"1", b"2", b"3"], MINUTE)
+    assert c.list_concatenate_back("c", b"l", [b"4"], MINUTE, truncate_front_to=2) == 2  # 3 4
+    assert c.list_concatenate_front("c", b"l", [b"0"], MINUTE) == 3  # no truncation unless asked: 0 3 4
+    assert c.list_concatenate_front("c", b"l", [b"x", b"y"], MINUTE, truncate_back_to=4) == 4
+    assert c.list_fetch("c", b"l", None, None) == [b"x", b"y", b"0", b"3"]
+    assert c.list_retain("c", b"l", 1, 3, MINUTE) == 2
+    assert c.list_fetch("c", b"l", None, None) == [b"y", b"0"]
+    c.list_concatenate_back("c", b"m", [b"a", b"b", b"a", b"c"], MINUTE)
+    assert c.list_remove("c", b"m", b"a") == 2
+    assert c.list_erase("c", b"m", [(0, 1)]) == 1
+    assert c.list_fetch("c", b"m", None, None) == [b"c"]
+
+
+def test_set_and_sorted_set_removals_through_the_store_remove_what_they_name(state: State) -> None:
+    c = state.collections
+    c.set_union("c", b"s", [b"a", b"b", b"c"], MINUTE)
+    assert c.set_difference("c", b"s", [b"a"]) is True  # stored minus given
+    assert c.set_fetch("c", b"s") == [b"b", b"c"]
+    assert c.set_difference("c", b"s", [b"c", b"d"], minuend=True) is True  # given minus stored
+    assert c.set_fetch("c", b"s") == [b"d"]
+    c.sorted_set_put("c", b"z", [(b"a", 1.0), (b"b", 2.0)], MINUTE)
+    c.sorted_set_remove("c", b"z", [b"a"])
+    assert c.sorted_set_fetch_by_rank("c", b"z", None, None, False) == [(b"b", 2.0)]
+
+
 # --- sets and sorted sets through the store -------------------------------------------------
 
 
@@ -303,8 +370,9 @@ def test_a_union_may_include_its_destination_as_a_source(state: State) -> None:
 
 def test_a_union_needs_sources_of_sorted_sets(state: State) -> None:
     put_union_sources(state)
-    with pytest.raises(InvalidArgument, match="^sources: "):
+    with pytest.raises(InvalidArgument) as refused:
         state.collections.sorted_set_union_store("c", b"dest", [], Aggregate.SUM, 5_000)
+    assert refused.value.message == "sources: at least one source sorted set is required"
     state.collections.set_union("c", b"plain", [b"x"], MINUTE)
     with pytest.raises(FailedPrecondition, match="is a set, not a sorted-set"):
         state.collections.sorted_set_union_store("c", b"dest", [(b"one", 1.0), (b"plain", 1.0)], Aggregate.SUM, 5_000)
@@ -332,6 +400,48 @@ def test_a_write_that_could_pass_the_item_size_limit_is_refused_and_changes_noth
     with pytest.raises(LimitExceeded):
         state.collections.sorted_set_union_store("c", b"x" * 15, [(b"z", 1.0)], Aggregate.SUM, 1_000)
     assert state.collections.sorted_set_union_store("c", b"y", [(b"z", 1.0)], Aggregate.SUM, 1_000) == 1
+
+
+SIZED_WRITES: list[tuple[Callable[[CollectionItems], object], str, int]] = [
+    # A counter's text is at most 20 bytes ("-9223372036854775808"); a score counts 8 bytes.
+    (lambda c: c.dictionary_increment("c", b"d", b"f", 1, MINUTE), "dictionary_name", 1 + 1 + 20),
+    (lambda c: c.dictionary_set("c", b"d", [(b"f", b"vv")], MINUTE), "dictionary_name", 1 + 1 + 2),
+    (lambda c: c.sorted_set_put("c", b"z", [(b"a", 1.0)], MINUTE), "set_name", 1 + 1 + 8),
+    (lambda c: c.sorted_set_increment("c", b"z", b"a", 1.0, MINUTE), "set_name", 1 + 1 + 8),
+    (lambda c: c.set_union("c", b"s", [b"ab"], MINUTE), "set_name", 1 + 2),
+    (lambda c: c.list_concatenate_front("c", b"l", [b"ab", b"c"], MINUTE), "list_name", 1 + 3),
+]
+
+
+@pytest.mark.parametrize(("write", "field", "size"), SIZED_WRITES)
+def test_a_write_is_measured_by_its_name_and_the_most_it_can_add(
+    write: Callable[[CollectionItems], object], field: str, size: int
+) -> None:
+    def collections(limit: int) -> CollectionItems:
+        state = State(Settings(start_time=START, max_item_bytes=limit)).bootstrap()
+        state.caches.create("c")
+        return state.collections
+
+    write(collections(size))  # exactly at the limit
+    with pytest.raises(LimitExceeded) as caught:
+        write(collections(size - 1))
+    assert caught.value.message == (
+        f"{field}: the item would hold {size} bytes (name and contents); at most {size - 1} allowed"
+    )
+
+
+def test_a_collection_whose_expiry_moved_is_reclaimed_by_a_later_write_once_expired(state: State) -> None:
+    cache = state.caches.cache("c")
+    state.collections.list_concatenate_back("c", b"l", [b"v"], CollectionTtl(10_000))
+    state.clock.advance(5)
+    state.collections.list_concatenate_back("c", b"l", [b"w"], CollectionTtl(10_000))  # now expires at 15 s
+    state.clock.advance(7)
+    state.items.set("c", b"k", b"v", 60_000)  # at 12 s the list's first expiry is past, and it lives on
+    assert len(cache) == 2
+    state.clock.advance(3)
+    state.items.set("c", b"k2", b"v", 60_000)  # at 15 s it has expired: this write reclaims it
+    assert len(cache) == 2
+    assert state.collections.list_fetch("c", b"l", None, None) is None
 
 
 # --- export and import ----------------------------------------------------------------------

@@ -81,6 +81,13 @@ def test_dictionary_increment_refuses_to_overflow() -> None:
     assert dictionary.get([b"f"]) == [str(2**63 - 1).encode()]
 
 
+def test_dictionary_increment_reaches_both_ends_of_64_bits() -> None:
+    dictionary = Dictionary({b"high": str(2**63 - 2).encode(), b"low": str(-(2**63) + 1).encode()})
+    assert dictionary.increment(b"high", 1) == 2**63 - 1
+    assert dictionary.increment(b"low", -1) == -(2**63)
+    assert dictionary.get([b"high", b"low"]) == [b"9223372036854775807", b"-9223372036854775808"]
+
+
 def test_dictionary_delete_ignores_absent_fields() -> None:
     dictionary = Dictionary({b"a": b"1", b"b": b"2"})
     dictionary.delete([b"a", b"zzz"])
@@ -114,6 +121,14 @@ def test_truncate_back_to_size_drops_from_the_back_after_prepending() -> None:
     values = ItemList([b"1", b"2", b"3"])
     assert values.concatenate_front([b"0"], truncate_back_to=2) == 2
     assert values.fetch() == [b"0", b"1"]
+
+
+def test_a_truncation_to_one_keeps_only_the_value_at_the_far_end() -> None:
+    values = ItemList([b"1", b"2"])
+    assert values.concatenate_back([b"3"], truncate_front_to=1) == 1
+    assert values.fetch() == [b"3"]
+    assert values.concatenate_front([b"0"], truncate_back_to=1) == 1
+    assert values.fetch() == [b"0"]
 
 
 def test_a_truncation_size_larger_than_the_list_or_zero_keeps_everything() -> None:
@@ -336,13 +351,26 @@ def test_increment_creates_adds_and_subtracts() -> None:
 
 def test_non_finite_scores_are_refused() -> None:
     values = SortedSet({b"x": 1.7e308})
-    with pytest.raises(InvalidArgument, match="finite"):
+    with pytest.raises(InvalidArgument) as refused:
         values.put([(b"y", float("nan"))])
-    with pytest.raises(InvalidArgument, match="finite"):
+    assert refused.value.message == "score: nan is not a finite number"
+    with pytest.raises(InvalidArgument) as refused:
         values.increment(b"y", float("inf"))
-    with pytest.raises(FailedPrecondition, match="finite"):
+    assert refused.value.message == "amount: inf is not a finite number"
+    with pytest.raises(FailedPrecondition) as failed:
         values.increment(b"x", 1.7e308)
+    assert failed.value.message == "the incremented score would not be a finite number"
     assert values.fetch_by_rank() == [(b"x", 1.7e308)]
+
+
+def test_a_cleared_sorted_set_reads_as_empty_in_either_order_and_takes_new_elements() -> None:
+    values = scored()
+    assert len(values.fetch_by_rank()) == 5  # the order is built
+    values.clear()
+    assert values.fetch_by_score(descending=True) == values.fetch_by_rank() == []
+    assert (values.length_by_score(), values.rank(b"foo")) == (0, None)
+    values.put([(b"new", 2.0)])
+    assert values.fetch_by_score(descending=True) == [(b"new", 2.0)]
 
 
 def test_remove_ignores_absent_values() -> None:
@@ -386,8 +414,9 @@ def test_missing_sources_add_nothing() -> None:
 
 
 def test_a_union_whose_score_overflows_is_refused() -> None:
-    with pytest.raises(FailedPrecondition, match="finite"):
+    with pytest.raises(FailedPrecondition) as failed:
         union_store([(SortedSet({b"x": 1e308}), 10.0)], Aggregate.SUM)
+    assert failed.value.message == "a combined score would not be a finite number"
 
 
 # --- export form ----------------------------------------------------------------------------
@@ -408,29 +437,39 @@ def test_every_collection_round_trips_through_its_json_form(value: Dictionary | 
     assert restored.head(10) == value.head(10)
 
 
-@pytest.mark.parametrize(
-    ("kind", "data"),
-    [
-        (Dictionary, [["a"]]),
-        (Dictionary, {"a": "b"}),
-        (ItemList, ["not base64!"]),
-        (ItemSet, [1]),
-        (SortedSet, [["YQ==", "1"]]),
-        (SortedSet, [["YQ==", float("nan")]]),
-        (SortedSet, [["YQ==", True]]),
-    ],
-)
-def test_malformed_json_forms_are_refused(
-    kind: type[Dictionary | ItemList | ItemSet | SortedSet], data: object
+MALFORMED: list[tuple[type[Dictionary | ItemList | ItemSet | SortedSet], object, str]] = [
+    (Dictionary, {"a": "b"}, "dictionary: expected a list, got dict"),
+    (Dictionary, [["a"]], "dictionary[0]: expected a pair, got ['a']"),
+    (Dictionary, [["YQ==", "Yg=="], [1, "Yg=="]], "dictionary[1].field: 1 is not a base64 string"),
+    (Dictionary, [["YQ==", "%%"]], "dictionary[0].value: '%%' is not base64"),
+    (ItemList, "YQ==", "list: expected a list, got str"),
+    (ItemList, ["YQ==", "not base64!"], "list[1]: 'not base64!' is not base64"),
+    (ItemList, ["%" * 50], f"list[0]: {'%' * 40!r} is not base64"),  # a long one is cut to 40 characters
+    (ItemSet, 5, "set: expected a list, got int"),
+    (ItemSet, ["YQ==", 1], "set[1]: 1 is not a base64 string"),
+    (SortedSet, {}, "sorted_set: expected a list, got dict"),
+    (SortedSet, [["YQ==", 1.0, 2]], "sorted_set[0]: expected a pair, got ['YQ==', 1.0, 2]"),
+    (SortedSet, [[5, 1.0]], "sorted_set[0].value: 5 is not a base64 string"),
+    (SortedSet, [["YQ==", "1"]], "sorted_set[0].score: '1' is not a finite number"),
+    (SortedSet, [["YQ==", float("nan")]], "sorted_set[0].score: nan is not a finite number"),
+    (SortedSet, [["YQ==", True]], "sorted_set[0].score: True is not a finite number"),
+]
+
+
+@pytest.mark.parametrize(("kind", "data", "message"), MALFORMED)
+def test_malformed_json_forms_are_refused_naming_the_entry(
+    kind: type[Dictionary | ItemList | ItemSet | SortedSet], data: object, message: str
 ) -> None:
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(InvalidArgument) as refused:
         kind.from_json(data)
+    assert refused.value.message == message
 
 
 def test_heads_preview_the_first_entries_in_order() -> None:
     assert Dictionary({b"a": b"1", b"b": b"2"}).head(1) == [(b"a", b"1")]
     assert ItemList([b"x", b"y", b"z"]).head(2) == [b"x", b"y"]
     assert ItemSet([b"q", b"r"]).head(5) == [b"q", b"r"]
+    assert ItemSet([b"q", b"r", b"s"]).head(2) == [b"q", b"r"]
     assert scored().head(1) == [(b"foo", 1.0)]
 
 
@@ -439,17 +478,24 @@ def test_heads_preview_the_first_entries_in_order() -> None:
 
 def test_sizes_follow_every_change() -> None:
     dictionary = Dictionary()
-    dictionary.set([(b"ab", b"123"), (b"c", b"")])
+    dictionary.set([(b"ab", b"123"), (b"c", b""), (b"gone", b"xyz")])
     dictionary.set([(b"ab", b"1")])
     dictionary.increment(b"n", 100)
-    dictionary.delete([b"c", b"zz"])
+    dictionary.delete([b"c", b"zz", b"gone"])
     assert dictionary.nbytes == Dictionary(dict(dictionary.fetch())).nbytes == len(b"ab1n100")
+    dictionary.clear()
+    dictionary.set([(b"f", b"v")])
+    assert dictionary.nbytes == 2
 
     values = ItemList([b"aaa"])
     values.concatenate_back([b"bb", b"c"], truncate_front_to=2)
     values.concatenate_front([b"dddd"], truncate_back_to=2)
     values.pop_back()
     assert values.nbytes == ItemList(values.fetch()).nbytes == 4
+    values.concatenate_back([b"ee"])
+    values.pop_front()
+    assert values.fetch() == [b"ee"]
+    assert values.nbytes == 2
     values.concatenate_back([b"x", b"yy", b"x"])
     values.remove_value(b"x")
     values.erase([(0, 1)])
@@ -463,6 +509,9 @@ def test_sizes_follow_every_change() -> None:
     assert elements.nbytes == ItemSet(elements.fetch()).nbytes
     elements.minuend([b"dddd", b"ccc", b"bb"])
     assert elements.nbytes == ItemSet(elements.fetch()).nbytes
+    elements.clear()
+    elements.union([b"e"])
+    assert elements.nbytes == 1
 
     scores = SortedSet()
     scores.put([(b"a", 1.0), (b"bb", 2.0), (b"a", 3.0)])
@@ -484,7 +533,8 @@ def test_only_a_collection_value_is_a_collection() -> None:
     [
         (b"name", "'name'"),
         (b"\xff\x00", "0xff00"),
-        (b"n" * 40, repr("n" * 32) + "..."),
+        (b"n" * 32, repr("n" * 32)),
+        (b"n" * 33, repr("n" * 32) + "..."),
         (b"\xff" * 33, "0x" + "ff" * 32 + "..."),
     ],
 )

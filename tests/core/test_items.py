@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from emulator.core.caches import ItemType
+from emulator.core.collections import CollectionTtl
 from emulator.core.config import Settings
 from emulator.core.emulator import Emulator
 from emulator.core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, LimitExceeded, NotFound
-from emulator.core.items import Condition, TtlUpdate, When, parse_int64, value_hash
+from emulator.core.items import Condition, Items, TtlUpdate, When, parse_int64, value_hash
 from emulator.core.state import State
 from tests.builders import START
 
@@ -113,11 +116,23 @@ def test_an_item_leaves_the_listing_at_the_instant_its_ttl_runs_out(state: State
 
 
 def test_ttls_must_be_positive_and_within_the_configured_maximum(state: State) -> None:
-    with pytest.raises(InvalidArgument, match="^ttl_milliseconds: 0 ms"):
+    with pytest.raises(InvalidArgument) as invalid:
         state.items.set("c", b"k", b"v", 0)
+    assert invalid.value.message == "ttl_milliseconds: 0 ms; a TTL must be greater than 0"
     with pytest.raises(LimitExceeded) as refused:
         state.items.set("c", b"k", b"v", (state.settings.max_item_ttl + 1) * 1000)
     assert refused.value.limit == "ttl_limit_exceeded"
+
+
+def test_a_ttl_may_be_from_one_millisecond_to_the_maximum_exactly() -> None:
+    state = State(Settings(start_time=START, max_item_ttl=60)).bootstrap()
+    state.caches.create("c")
+    state.items.set("c", b"short", b"v", 1)
+    state.items.set("c", b"long", b"v", 60_000)
+    assert [state.items.remaining_ttl_ms("c", key) for key in (b"short", b"long")] == [1, 60_000]
+    with pytest.raises(LimitExceeded) as refused:
+        state.items.set("c", b"k", b"v", 60_001)
+    assert refused.value.message == "ttl_milliseconds: 60001 ms exceeds the maximum item TTL of 60 s"
 
 
 def test_an_item_over_the_size_limit_is_refused_with_the_limit_named() -> None:
@@ -127,22 +142,46 @@ def test_an_item_over_the_size_limit_is_refused_with_the_limit_named() -> None:
     with pytest.raises(LimitExceeded) as refused:
         state.items.set("c", b"k", b"1234567890", MINUTE_MS)
     assert refused.value.limit == "item_size_limit_exceeded"
+    assert refused.value.message == "cache_body: the item is 11 bytes (key and value); at most 10 allowed"
 
 
-def test_empty_keys_are_invalid(state: State) -> None:
-    with pytest.raises(InvalidArgument, match="^cache_key: must not be empty"):
-        state.items.set("c", b"", b"v", MINUTE_MS)
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda items: items.set("c", b"", b"v", MINUTE_MS),
+        lambda items: items.set_if("c", b"", b"v", MINUTE_MS, Condition(When.ABSENT)),
+        lambda items: items.increment("c", b"", 1, MINUTE_MS),
+    ],
+    ids=["set", "set-if", "increment"],
+)
+def test_empty_keys_are_invalid(state: State, write: Callable[[Items], object]) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        write(state.items)
+    assert refused.value.message == "cache_key: must not be empty"
 
 
-def test_a_refused_batch_stores_nothing(state: State) -> None:
+def test_a_refused_batch_stores_nothing_and_names_the_item() -> None:
+    state = State(Settings(start_time=START, max_item_bytes=10)).bootstrap()
+    state.caches.create("c")
     with pytest.raises(InvalidArgument, match=r"^items\[1\]\.ttl_milliseconds"):
         state.items.set_batch("c", [(b"a", b"1", MINUTE_MS), (b"b", b"2", 0)])
+    with pytest.raises(LimitExceeded) as refused:
+        state.items.set_batch("c", [(b"a", b"1", MINUTE_MS), (b"b", b"1234567890", MINUTE_MS)])
+    assert refused.value.message == "items[1].cache_body: the item is 11 bytes (key and value); at most 10 allowed"
     assert state.items.get_batch("c", [b"a", b"b"]) == [None, None]
 
 
 def test_keys_exist_in_request_order(state: State) -> None:
     state.items.set_batch("c", [(b"a", b"1", MINUTE_MS), (b"b", b"2", MINUTE_MS)])
     assert state.items.keys_exist("c", [b"b", b"x", b"a"]) == [True, False, True]
+    assert state.items.get_batch("c", [b"b", b"x", b"a"]) == [b"2", None, b"1"]
+
+
+def test_delete_removes_the_item_and_a_missing_key_is_no_error(state: State) -> None:
+    state.items.set_batch("c", [(b"a", b"1", MINUTE_MS), (b"b", b"2", MINUTE_MS)])
+    state.items.delete("c", b"a")
+    state.items.delete("c", b"missing")
+    assert state.items.get_batch("c", [b"a", b"b"]) == [None, b"2"]
 
 
 def test_item_type_of_a_scalar(state: State) -> None:
@@ -179,6 +218,17 @@ def test_conditional_sets(state: State, condition: Condition, absent: bool, old:
         assert stored in (None, value_hash(b"written"))
 
 
+def test_presence_conditions_hold_over_a_collection_and_value_comparisons_fail(state: State) -> None:
+    state.collections.list_concatenate_back("c", b"l", [b"v"], CollectionTtl(MINUTE_MS))
+    assert state.items.set_if("c", b"l", b"x", MINUTE_MS, Condition(When.ABSENT)) is None
+    assert state.items.item_type("c", b"l") is ItemType.LIST
+    with pytest.raises(FailedPrecondition) as failed:
+        state.items.set_if("c", b"l", b"x", MINUTE_MS, Condition(When.EQUAL, b"v"))
+    assert failed.value.message == "cache_key: the item holds a list, not a scalar value"
+    assert state.items.set_if("c", b"l", b"x", MINUTE_MS, Condition(When.PRESENT)) == value_hash(b"x")
+    assert state.items.get("c", b"l") == b"x"
+
+
 # --- increment -----------------------------------------------------------------------------
 
 
@@ -188,15 +238,30 @@ def test_increment_starts_from_zero_and_stores_decimal_text(state: State) -> Non
     assert state.items.get("c", b"n") == b"-2"
 
 
-@pytest.mark.parametrize("text", [b"12", b"+12", b"-12", b"007"])
+@pytest.mark.parametrize("text", [b"12", b"+12", b"-12", b"007", b"9223372036854775807", b"-9223372036854775808"])
 def test_integers_momento_parses(text: bytes) -> None:
     assert parse_int64(text) == int(text)
 
 
-@pytest.mark.parametrize("text", [b"", b" 1", b"1 ", b"1.0", b"abc", b"+", b"9223372036854775808", b"\xd9\xa1"])
-def test_values_that_are_not_64_bit_integers_fail_their_precondition(text: bytes) -> None:
-    with pytest.raises(FailedPrecondition, match="failed to parse value into long"):
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        *[(text, "not an integer") for text in (b"", b" 1", b"1 ", b"1.0", b"abc", b"+", b"+x1", b"-1-", b"\xd9\xa1")],
+        (b"9223372036854775808", "outside 64 bits"),
+        (b"-9223372036854775809", "outside 64 bits"),
+    ],
+)
+def test_values_that_are_not_64_bit_integers_fail_their_precondition(text: bytes, problem: str) -> None:
+    with pytest.raises(FailedPrecondition) as failed:
         parse_int64(text)
+    assert failed.value.message == f"cache_key: failed to parse value into long (the value is {problem})"
+
+
+def test_increment_reaches_both_ends_of_64_bits(state: State) -> None:
+    state.items.set("c", b"high", b"9223372036854775806", MINUTE_MS)
+    state.items.set("c", b"low", b"-9223372036854775807", MINUTE_MS)
+    assert state.items.increment("c", b"high", 1, MINUTE_MS) == 2**63 - 1
+    assert state.items.increment("c", b"low", -1, MINUTE_MS) == -(2**63)
 
 
 def test_an_increment_whose_decimal_text_would_pass_the_item_size_limit_is_refused() -> None:
@@ -227,6 +292,8 @@ def test_increment_past_64_bits_is_refused_and_changes_nothing(state: State) -> 
         (TtlUpdate.INCREASE, MINUTE_MS // 2, False),
         (TtlUpdate.DECREASE, MINUTE_MS // 2, True),
         (TtlUpdate.DECREASE, 2 * MINUTE_MS, False),
+        (TtlUpdate.INCREASE, MINUTE_MS, False),  # as long as what remains: not longer
+        (TtlUpdate.DECREASE, MINUTE_MS, False),  # nor shorter
         (TtlUpdate.OVERWRITE, MINUTE_MS // 2, True),
     ],
 )
@@ -235,6 +302,27 @@ def test_update_ttl(state: State, how: TtlUpdate, ttl_ms: int, expected: bool) -
     assert state.items.update_ttl("c", b"k", how, ttl_ms) is expected
     assert state.items.remaining_ttl_ms("c", b"k") == (ttl_ms if expected else MINUTE_MS)
     assert state.items.update_ttl("c", b"missing", how, ttl_ms) is None
+
+
+def test_update_ttl_refuses_a_ttl_naming_its_field(state: State) -> None:
+    state.items.set("c", b"k", b"v", MINUTE_MS)
+    with pytest.raises(InvalidArgument) as refused:
+        state.items.update_ttl("c", b"k", TtlUpdate.OVERWRITE, 0)
+    assert refused.value.message == "ttl: 0 ms; a TTL must be greater than 0"
+
+
+def test_an_item_whose_ttl_was_updated_is_reclaimed_by_a_later_write_once_expired(state: State) -> None:
+    cache = state.caches.cache("c")
+    state.items.set("c", b"k", b"v", 10_000)
+    state.clock.advance(5)
+    assert state.items.update_ttl("c", b"k", TtlUpdate.OVERWRITE, 10_000) is True  # now expires at 15 s
+    state.clock.advance(7)
+    state.items.set("c", b"a", b"v", MINUTE_MS)  # at 12 s its first expiry is past, and it lives on
+    assert len(cache) == 2
+    state.clock.advance(3)
+    state.items.set("c", b"b", b"v", MINUTE_MS)  # at 15 s it has expired: this write reclaims it
+    assert len(cache) == 2
+    assert state.items.get("c", b"k") is None
 
 
 # --- memory and state ----------------------------------------------------------------------
@@ -308,5 +396,9 @@ def test_get_with_hash_reports_the_hash_conditional_sets_compare(state: State) -
 def test_peek_finds_a_live_item_and_names_a_missing_one(state: State) -> None:
     state.items.set("c", b"k", b"v", MINUTE_MS)
     assert state.items.peek("c", b"k").value == b"v"
-    with pytest.raises(NotFound, match="no live item 'gone' in cache 'c'"):
+    with pytest.raises(NotFound) as missing:
         state.items.peek("c", b"gone")
+    assert missing.value.message == "key: no live item 'gone' in cache 'c'"
+    with pytest.raises(NotFound) as missing:
+        state.items.peek("c", b"\xffk")
+    assert missing.value.message == "key: no live item '\\\\xffk' in cache 'c'"  # bytes that are not text: escaped

@@ -110,6 +110,13 @@ def test_a_secret_of_16_bytes_is_enough() -> None:
 
 
 DELETE = object()
+
+
+def item(**fields: object) -> dict[str, object]:
+    """Cache "c" holding one scalar item, with ``fields`` changed."""
+    return {"name": "c", "items": [{"key": "ZA==", "value": "dg==", "expires_ms": 1, **fields}]}
+
+
 REFUSALS: list[tuple[tuple[Any, ...], Any, str]] = [
     (("format",), "x", "format: 'x' is not 'momento-auth-emulator/state'"),
     (("version",), "1", "version: '1' is not supported (expected 1 or 2)"),
@@ -120,10 +127,12 @@ REFUSALS: list[tuple[tuple[Any, ...], Any, str]] = [
     (("clock", "now"), 5, "clock.now: expected a string, got int"),
     (("secret",), "AAAA", "secret: a signing secret of at least 16 bytes is required"),
     (("secret",), 5, "secret: expected a string, got int"),
+    (("secret",), "****" + "A" * 24, "secret: Only base64 data is allowed"),
     (("credentials",), {}, "credentials: expected a list, got dict"),
     (("credentials", 0), [], "credentials[0]: expected an object, got list"),
     (("credentials", 0, "key_id"), 5, "credentials[0]: expected a string, got int"),
     (("credentials", 0, "issued_at"), None, "credentials[0]: issued_at: expected a number from 0 to 249107333503"),
+    (("credentials", 0, "issued_at"), DELETE, "credentials[0]: missing 'issued_at'"),
     (
         ("credentials", 0, "valid_until"),
         -1,
@@ -154,6 +163,19 @@ REFUSALS: list[tuple[tuple[Any, ...], Any, str]] = [
         "session_token: key: 'nope… (4 characters)' is neither a key id nor a key this emulator issued",
     ),
     (("super_user_key",), 5, "super_user_key: expected a string, got int"),
+    (
+        ("caches",),
+        [{"name": "has space", "items": []}],
+        "caches[0]: cache_name: 'has space' may hold only printable ASCII characters without spaces",
+    ),
+    (("caches",), [item(type=[])], "caches[0].items[0]: type: [] is not an item type this build reads"),
+    (
+        ("caches",),
+        [item(expires_ms=-1)],
+        "caches[0].items[0]: expires_ms: -1 is not a whole number from 0 to 253402300799000",
+    ),
+    (("caches",), [item(key="ZA=*")], "caches[0].items[0]: Only base64 data is allowed"),
+    (("caches",), [item(value="ZA=*")], "caches[0].items[0]: Only base64 data is allowed"),
     (("faults",), {}, "faults: expected a list, got dict"),
     (("faults",), [5], "faults[0]: expected an object, got int"),
     (("faults",), [{"code": "NOPE"}], "faults[0]: code: 'NOPE' is not a gRPC status name"),
@@ -179,3 +201,39 @@ def test_a_document_that_is_not_an_object_is_refused() -> None:
     with pytest.raises(InvalidArgument) as refused:
         import_state([], Settings(start_time=START), CATALOG)
     assert refused.value.message == "document: must be a JSON object"
+
+
+def test_each_bound_of_an_imported_number_is_inclusive() -> None:
+    document = export_state(busy_state())
+    credential = document["credentials"][0]
+    credential["revoked_at"], credential["valid_for"] = 0, 2**32
+    document["caches"] = [item(expires_ms=0)]
+    restored = import_state(document, SETTINGS, CATALOG)
+    record = restored.find(credential["key_id"])
+    assert (record.revoked_at, record.valid_for) == (0, 2**32)
+    assert restored.caches.names() == ["c"] and restored.items.listing("c") == []  # expired at import
+
+
+def test_an_import_keeps_every_item_live_at_the_documents_instant_however_early() -> None:
+    document = export_state(State(SETTINGS).bootstrap())
+    document["clock"]["now"] = "1970-01-01T00:00:00Z"
+    document["caches"] = [
+        {
+            "name": "c",
+            "items": [
+                {"key": "YQ==", "value": "MQ==", "expires_ms": 1},
+                {"key": "Yg==", "value": "Mg==", "expires_ms": 2},
+            ],
+        }
+    ]
+    restored = import_state(document, SETTINGS, CATALOG)
+    assert restored.items.get_batch("c", [b"a", b"b"]) == [b"1", b"2"]
+
+
+def test_a_seeded_import_restarts_from_the_documents_content_whatever_its_key_order() -> None:
+    settings = Settings(start_time=START, seed="s")
+    document = export_state(State(settings).bootstrap())
+    reordered = dict(reversed(list(document.items())))
+    other = export_state(State(Settings(start_time=START, seed="t")).bootstrap())
+    seeds = [import_state(d, settings, CATALOG).settings.seed for d in (document, reordered, other)]
+    assert seeds[0] == seeds[1] != seeds[2]

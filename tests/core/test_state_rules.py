@@ -364,6 +364,15 @@ def test_a_fault_rule_for_a_caller_must_name_a_held_key(state: State) -> None:
     ("refuse", "message"),
     [
         (lambda s: s.clock.advance(-1), "seconds: -1 is negative; the clock never goes backwards"),
+        (
+            lambda s: s.clock.set(START - 1),
+            "time: 2029-12-31T23:59:59Z is before the emulator's now 2030-01-01T00:00:00Z; "
+            "the clock never goes backwards",
+        ),
+        (
+            lambda s: s.generate_api_key(s.session_token, Permissions(grants=(Grant(Role.CACHE_READ_WRITE),) * 11), 60),
+            "permissions.explicit.permissions: 11 permission objects; at most 10 are allowed",
+        ),
         (lambda s: s.caches.create(""), "cache_name: must not be empty"),
         (
             lambda s: s.generate_disposable_token(s.session_token, KEY_SCOPED, 3601),
