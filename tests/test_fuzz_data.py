@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator import ThreadedEmulatorServer, local_control
+from emulator.services.admission import Unserved
 from emulator.services.registry import RPCS, Access, Streaming
 from tests.hostile import DELIBERATE, raw_call
 from tests.test_fuzz import BOUNDED, fuzz_server, messages, mutate  # noqa: F401  (fuzz_server: a fixture)
@@ -22,7 +23,7 @@ DATA_DELIBERATE = DELIBERATE | {
 }
 DATA_RPCS = {rpc.path: rpc for rpc in RPCS if rpc.access in (Access.DATA, Access.CONTROL_PLANE)}
 # RPCs the emulator serves; the others answer UNIMPLEMENTED to anyone authenticated.
-SERVED = sorted(path for path, rpc in DATA_RPCS.items() if not rpc.handler.__qualname__.startswith("unimplemented."))
+SERVED = sorted(path for path, rpc in DATA_RPCS.items() if not isinstance(rpc.handler, Unserved))
 FEW = settings(BOUNDED, max_examples=25)
 # Streams that never end by themselves: one message (a subscription's first heartbeat) shows it serves.
 ENDLESS = {"/cache_client.pubsub.Pubsub/Subscribe"}

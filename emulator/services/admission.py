@@ -8,7 +8,8 @@ body field on control and topic calls). Topic and collection handlers use it the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NoReturn
 
 from emulator.core.access import admit
@@ -43,11 +44,12 @@ def authenticated(call: Call) -> Credential:
     return call.state.authenticate(call.presented, call.now, field="authorization")
 
 
-def unimplemented(name: str) -> Callable[[Call, object], NoReturn]:
-    """A handler for an RPC the emulator does not serve: the caller authenticated, then UNIMPLEMENTED naming it."""
+@dataclass(frozen=True, slots=True)
+class Unserved:
+    """The handler of an RPC the emulator does not serve: the caller authenticated, then UNIMPLEMENTED naming it."""
 
-    def refuse(call: Call, request: object) -> NoReturn:
+    name: str
+
+    def __call__(self, call: Call, request: object) -> NoReturn:
         authenticated(call)
-        raise Unimplemented(f"{name}: the emulator does not implement this RPC yet")
-
-    return refuse
+        raise Unimplemented(f"{self.name}: the emulator does not implement this RPC yet")

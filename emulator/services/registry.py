@@ -19,7 +19,7 @@ from momento_wire_types import auth_pb2, cacheclient_pb2, cachepubsub_pb2, contr
 from emulator._generated import admin_pb2 as pb
 from emulator.core.faults import Catalog
 from emulator.services import admin, admin_caches, cache_control, momento, scalars, topics
-from emulator.services.admission import unimplemented
+from emulator.services.admission import Unserved
 from emulator.services.call import Call
 from emulator.services.collections import dictionaries, lists, sets, sorted_sets
 from emulator.services.status import STATUS_NAMES
@@ -135,7 +135,7 @@ def _not_served(module: Any, service: str, served: tuple[Rpc, ...], access: Acce
     names = {rpc.name for rpc in served}
     methods = module.DESCRIPTOR.services_by_name[service].methods
     others = [m.name for m in methods if m.name not in names]
-    return tuple(_wire(module, service, name, unimplemented(name), access) for name in others)
+    return tuple(_wire(module, service, name, Unserved(name), access) for name in others)
 
 
 CONTROL_RPCS = (
