@@ -99,15 +99,20 @@ $(MUTMUT): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[mutation]'
 	touch $(MUTMUT)
 
-## Mutation testing of emulator/core against its unit tests (tests/core); not part of `make test`.
+## Mutation testing of emulator/core against its unit tests (tests/core), and of the services' admission
+## step against tests/test_admission.py; not part of `make test`.
 ## Always from scratch: mutmut 3 reuses results and test maps across runs and then misreports survivors.
-## Prints killed/survived counts; `$(VENV)/bin/mutmut show NAME` shows one mutant.
+## Prints the counts of each part and in all, then every mutant not killed; `$(VENV)/bin/mutmut show NAME` shows one.
 mutation: $(MUTMUT)
 	rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children $${MUTATION_JOBS:-2}
-	@$(VENV)/bin/mutmut export-cicd-stats >/dev/null && $(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); \
-	  print("mutants: {total}  killed: {killed}  survived: {survived}  no tests: {no_tests}  timeout: {timeout}".format(**s)); \
-	  print("killed: {:.1%}".format(s["killed"] / s["total"]))'
+	@$(VENV)/bin/mutmut results --all true | $(PY) -c 'import collections, re, sys; \
+	  parts = collections.defaultdict(collections.Counter); \
+	  found = [re.match(r"\s*(.+?)\.x[_\u01c1].*: (.+)$$", line) for line in sys.stdin]; \
+	  [parts["emulator/core" if m[1].startswith("emulator.core.") else m[1].replace(".", "/") + ".py"].update([m[2]]) for m in found if m]; \
+	  parts["all"] = sum(parts.values(), collections.Counter()); \
+	  [print("{}: mutants {}  killed {} ({:.1%})  timeout {}  survived {}  other {}".format(part, n, c["killed"], c["killed"] / n, \
+	    c["timeout"], c["survived"], n - c["killed"] - c["timeout"] - c["survived"])) for part, c in parts.items() for n in [c.total()]]'
 	@$(VENV)/bin/mutmut results
 
 $(COVERAGE): $(STAMP)
