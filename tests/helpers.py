@@ -33,6 +33,13 @@ DEADLINE_SECONDS = 60.0
 Factory = Callable[..., ThreadedEmulatorServer]
 
 
+def with_caches(server: ThreadedEmulatorServer, *names: str) -> ThreadedEmulatorServer:
+    """``server``, once its emulator holds the caches ``names``."""
+    for name in names:
+        server.emulator.state.caches.create(name)
+    return server
+
+
 def mint_disposable(
     stub: token_pb2_grpc.TokenStub, auth_token: str, *grants: Any, ttl: int = 60, token_id: str = ""
 ) -> Any:

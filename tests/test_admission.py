@@ -17,7 +17,7 @@ from momento_wire_types import controlclient_pb2 as control
 from emulator import ThreadedEmulatorServer
 from emulator.core.collections import CollectionTtl
 from emulator.core.permissions import Grant, Permissions, Role, Selector
-from tests.helpers import Factory
+from tests.helpers import Factory, with_caches
 from tests.hostile import raw_call
 
 OK = (grpc.StatusCode.OK, "")
@@ -30,10 +30,7 @@ def denied(reason: str) -> tuple[grpc.StatusCode, str]:
 
 @pytest.fixture
 def server(make_server: Factory) -> ThreadedEmulatorServer:
-    running = make_server()
-    for name in ("c", "other"):
-        running.emulator.state.caches.create(name)
-    return running
+    return with_caches(make_server(), "c", "other")
 
 
 def token(server: ThreadedEmulatorServer, *grants: Grant) -> str:

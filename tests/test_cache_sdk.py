@@ -27,17 +27,14 @@ from momento.responses import (
 from emulator import ThreadedEmulatorServer
 from emulator.core.permissions import Grant, Permissions, Role
 from emulator.sdk import credential_provider
-from tests.helpers import Factory
+from tests.helpers import Factory, with_caches
 
 TTL = timedelta(seconds=60)
 
 
 @pytest.fixture
 def server(make_server: Factory) -> ThreadedEmulatorServer:
-    running = make_server()
-    for name in ("c", "other"):
-        running.emulator.state.caches.create(name)
-    return running
+    return with_caches(make_server(), "c", "other")
 
 
 def client(server: ThreadedEmulatorServer, key: str | None = None) -> CacheClient:

@@ -15,14 +15,12 @@ from momento_wire_types import cacheclient_pb2 as pb
 from emulator import ThreadedEmulatorServer
 from emulator.core.permissions import Grant, Permissions, Role, Selector
 from emulator.sdk import credential_provider
-from tests.helpers import Factory
+from tests.helpers import Factory, with_caches
 
 
 @pytest.fixture
 def server(make_server: Factory) -> ThreadedEmulatorServer:
-    running = make_server(max_item_bytes=100)
-    running.emulator.state.caches.create("c")
-    return running
+    return with_caches(make_server(max_item_bytes=100), "c")
 
 
 def client(server: ThreadedEmulatorServer, key: str | None = None) -> CacheClient:
