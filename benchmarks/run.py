@@ -238,10 +238,19 @@ CALIBRATION = tuple(
 )
 
 
+Runs = dict[tuple[Variant, str, int], list[dict[str, Any]]]
+
+
 def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Every (server, RPC, concurrency), repeated; repeats interleave so drift hits all alike."""
+    """Every (server, RPC, concurrency), repeated; repeats interleave so drift hits all alike.
+
+    Each run of a server other than the ceiling comes right after a run of the ceiling, and its
+    ratio is taken against that run: on a shared host the load beside the benchmark changes within
+    seconds, and a ratio to a ceiling measured a minute earlier measures that change as well.
+    """
     verbose_at = 16 if 16 in plan.concurrency else plan.concurrency[-1]
-    runs: dict[tuple[Variant, str, int], list[dict[str, Any]]] = {}
+    runs: Runs = {}
+    paired: Runs = {}  # the ceiling run before each run
     with contextlib.ExitStack() as stack:
         servers = {
             variant: stack.enter_context(running("bare", workdir, subprocess.DEVNULL, variant.options))
@@ -254,46 +263,55 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
         admins = {v: stack.enter_context(remote_control(servers[v].target)) for v in emulators}
         client = LoadClient()
         stack.callback(client.close)
+
+        def run(variant: Variant, rpc: str, concurrency: int, repeat: int) -> dict[str, Any]:
+            served = servers[variant]
+            job: dict[str, Any] = {
+                "rpc": rpc, "concurrency": concurrency, "duration": plan.duration, "warmup": plan.warmup,
+                "target": served.target, "server_pid": served.process.pid, "session_token": "x" * 180,
+                "web_url": served.ready.get("web_url", ""),
+            }  # fmt: skip
+            if variant in admins:
+                fresh = admins[variant].reset()  # each measurement starts from a fresh state
+                job |= {"session_token": fresh.raw_session_token, "super_user_key": fresh.raw_api_key}
+            result = client.measure(job)
+            if variant in admins:  # the emulator's own time per call, as its journal saw it
+                journaled = admins[variant].journal(method="Get" if rpc == WEB_GET else rpc)
+                latencies = [entry.latency_ms * 1000 for entry in journaled]
+                result["handler_us"] = statistics.median(latencies) if latencies else None
+            else:
+                result["handler_us"] = variant.work_us
+            log(
+                f"  run {repeat + 1}/{plan.repeats} c={concurrency:<3} {variant.label[:12]:<12} {rpc:<24}"
+                f"{result['calls_per_s']:8.0f} calls/s  p50 {result['p50_ms']:.2f} ms  "
+                f"p99 {result['p99_ms']:.2f} ms  errors {result['errors']}"
+            )
+            return result
+
         for repeat in range(plan.repeats):
             for concurrency in plan.concurrency:
-                plan_runs = [(CEILING_SERVER, CEILING)] + [(EMULATOR, rpc) for rpc in EMULATOR_RPCS]
+                plan_runs = [(EMULATOR, rpc) for rpc in EMULATOR_RPCS]
                 if concurrency == verbose_at:
                     plan_runs += [(VERBOSE_EMULATOR, rpc) for rpc in EMULATOR_RPCS]
                     plan_runs += [(variant, CEILING) for variant in CALIBRATION]
                     plan_runs += [(WEB_EMULATOR, "Get"), (WEB_EMULATOR, WEB_GET)]
                 for variant, rpc in plan_runs:
-                    served = servers[variant]
-                    job: dict[str, Any] = {
-                        "rpc": rpc, "concurrency": concurrency, "duration": plan.duration, "warmup": plan.warmup,
-                        "target": served.target, "server_pid": served.process.pid, "session_token": "x" * 180,
-                        "web_url": served.ready.get("web_url", ""),
-                    }  # fmt: skip
-                    if variant in admins:
-                        fresh = admins[variant].reset()  # each measurement starts from a fresh state
-                        job |= {"session_token": fresh.raw_session_token, "super_user_key": fresh.raw_api_key}
-                    result = client.measure(job)
-                    if variant in admins:  # the emulator's own time per call, as its journal saw it
-                        journaled = admins[variant].journal(method="Get" if rpc == WEB_GET else rpc)
-                        latencies = [entry.latency_ms * 1000 for entry in journaled]
-                        result["handler_us"] = statistics.median(latencies) if latencies else None
-                    else:
-                        result["handler_us"] = variant.work_us
-                    runs.setdefault((variant, rpc, concurrency), []).append(result)
-                    log(
-                        f"  run {repeat + 1}/{plan.repeats} c={concurrency:<3} {variant.label[:12]:<12} {rpc:<24}"
-                        f"{result['calls_per_s']:8.0f} calls/s  p50 {result['p50_ms']:.2f} ms  "
-                        f"p99 {result['p99_ms']:.2f} ms  errors {result['errors']}"
-                    )
-    return summarize_rpcs(runs)
+                    ceiling = run(CEILING_SERVER, CEILING, concurrency, repeat)
+                    runs.setdefault((CEILING_SERVER, CEILING, concurrency), []).append(ceiling)
+                    paired.setdefault((variant, rpc, concurrency), []).append(ceiling)
+                    runs.setdefault((variant, rpc, concurrency), []).append(run(variant, rpc, concurrency, repeat))
+    return summarize_rpcs(runs, paired)
 
 
-def summarize_rpcs(runs: dict[tuple[Variant, str, int], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+def summarize_rpcs(runs: Runs, paired: Runs) -> list[dict[str, Any]]:
     rows = []
     for (variant, rpc, concurrency), results in runs.items():
-        ceiling = runs[(CEILING_SERVER, CEILING, concurrency)]
         cpu = [r["server_cpu_us_per_call"] for r in results if r["server_cpu_us_per_call"] is not None]
         handler = [r["handler_us"] for r in results if r["handler_us"] is not None]
-        ratios = [r["calls_per_s"] / c["calls_per_s"] for r, c in zip(results, ceiling, strict=True)]
+        ratio = None  # for the ceiling's own row
+        if (variant, rpc, concurrency) in paired:
+            before = paired[(variant, rpc, concurrency)]
+            ratio = spread([r["calls_per_s"] / c["calls_per_s"] for r, c in zip(results, before, strict=True)])
         rows.append(
             {
                 "server": variant.label,
@@ -306,8 +324,8 @@ def summarize_rpcs(runs: dict[tuple[Variant, str, int], list[dict[str, Any]]]) -
                 "server_cpu_us_per_call": spread(cpu) if cpu else None,
                 "handler_us": spread(handler) if handler and variant != CEILING_SERVER else None,
                 "errors": sum(r["errors"] for r in results),
-                # Paired by repeat: each run against the ceiling run of the same round.
-                "ratio": None if variant == CEILING_SERVER else spread(ratios),
+                # Paired: each run against the ceiling run just before it.
+                "ratio": ratio,
             }
         )
     rows.sort(key=lambda row: (row["concurrency"], not row["default_configuration"]))
@@ -463,7 +481,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Emulator: `{meta['emulator_command']}`, default configuration ({meta['emulator_logging']}). "
         "Ceiling: a bare `grpc.aio` server, same options and process model, whose handler returns the "
-        "request bytes. Client: one `grpc.aio` process, one channel, N concurrent callers.",
+        "request bytes; it runs just before every other run, and each ratio is to that run. Client: one "
+        "`grpc.aio` process, one channel, N concurrent callers.",
         "",
         "| server | RPC | concurrency | calls/s | p50 ms | p99 ms | server CPU µs/call | handler µs | "
         "ratio to ceiling |",
