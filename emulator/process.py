@@ -253,11 +253,16 @@ def _relative(path: Path) -> str:
     return str(path.absolute())
 
 
+# Which calls the log shows at each level (successes are DEBUG lines, the rest INFO).
+_LOGGED_CALLS = {"debug": "each one logged below", "info": "failed ones logged below (--log-level debug: each one)"}
+
+
 def banner(ready: dict[str, Any], settings: Settings, options: ServeOptions) -> str:
     """What ``serve`` prints once it is ready: the credentials, SDK settings and a control command."""
     dial = f"{_dialable(ready['host'])}:{ready['port']}"
     host = split_target(dial)[0]
     control = f"{command_prefix()} clock advance 1h --target {dial}"
+    journal = f"{command_prefix()} journal --target {dial}"
     lines = [
         f"momento-auth-emulator ready on {ready['target']} (clock: {settings.clock_mode.value}; Ctrl-C stops)",
         f"  MOMENTO_API_KEY (super-user key): {ready['api_key']}",
@@ -265,6 +270,7 @@ def banner(ready: dict[str, Any], settings: Settings, options: ServeOptions) -> 
     ]
     if options.admin_token_generated:
         control += f" --admin-token {options.admin_token}"
+        journal += f" --admin-token {options.admin_token}"
         lines.append(f"  admin token (generated):          {options.admin_token}")
     lines += [
         f'  Python SDK:  dataclasses.replace(CredentialProvider.from_string(KEY), control_endpoint="{host}",',
@@ -273,6 +279,7 @@ def banner(ready: dict[str, Any], settings: Settings, options: ServeOptions) -> 
         f'{{controlEndpoint: "{dial}",',
         f'                 cacheEndpoint: "{dial}", tokenEndpoint: "{dial}", secureConnection: false}}}})',
         f"  Control:     {control}",
+        f"  Calls:       {_LOGGED_CALLS.get(options.log_level.lower(), 'none logged')}; every SDK call: {journal}",
         *banner_lines(ready),
     ]
     if ready.get("web_url"):

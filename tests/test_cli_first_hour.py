@@ -18,7 +18,7 @@ from emulator.cli import SERVE_OPTIONS, build_parser, serve_configuration
 from emulator.core.config import Settings
 from emulator.process import ServeOptions, banner
 from tests.builders import START_ISO
-from tests.helpers import DEADLINE_SECONDS, REPO, Spawn, clean_env, run_cli
+from tests.helpers import DEADLINE_SECONDS, REPO, Spawn, clean_env, run_cli, sdk_mint
 
 SCRIPT = Path(sys.executable).with_name("momento-auth-emulator")
 
@@ -65,6 +65,29 @@ def test_the_banners_control_command_runs_as_printed(tmp_path: Path, on_path: bo
     finally:
         serving.kill()
         serving.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("level", "logged"),
+    [("info", "failed ones logged below (--log-level debug: each one)"), ("debug", "each one logged below")],
+    ids=["info", "debug"],
+)
+def test_the_banner_says_which_calls_are_logged_and_its_journal_command_lists_them(
+    spawn: Spawn, level: str, logged: str
+) -> None:
+    emulator = spawn("--log-level", level)
+    minted = sdk_mint(emulator.ready["api_key"], emulator.port).auth_token
+    sdk_mint(minted, emulator.port)  # refused: a disposable token cannot mint
+    [line] = [line for line in emulator.stdout().splitlines() if line.strip().startswith("Calls:")]
+    shown, _, command = line.split("Calls:", 1)[1].strip().partition("; every SDK call: ")
+    assert shown == logged
+    listed = subprocess.run(["bash", "-c", command], cwd=REPO, capture_output=True, text=True, timeout=DEADLINE_SECONDS)
+    assert listed.returncode == 0, listed.stderr
+    rows = [dict(field.split("=", 1) for field in row.split("  ")[1:7]) for row in listed.stdout.splitlines()]
+    assert [(row["method"], row["code"]) for row in rows] == [
+        ("/token.Token/GenerateDisposableToken", "OK"),
+        ("/token.Token/GenerateDisposableToken", "PERMISSION_DENIED"),
+    ], listed.stdout
 
 
 def test_make_run_installs_only_what_serving_needs(tmp_path: Path) -> None:
