@@ -478,7 +478,7 @@ def test_heads_preview_the_first_entries_in_order() -> None:
 
 def test_sizes_follow_every_change() -> None:
     dictionary = Dictionary()
-    dictionary.set([(b"ab", b"123"), (b"c", b""), (b"gone", b"xyz")])
+    dictionary.set([(b"ab", b"123"), (b"c", b""), (b"gone", b"wxyz")])
     dictionary.set([(b"ab", b"1")])
     dictionary.increment(b"n", 100)
     dictionary.delete([b"c", b"zz", b"gone"])

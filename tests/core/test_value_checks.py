@@ -63,6 +63,10 @@ def test_port_number_refuses_what_is_not_a_port_number(value: object) -> None:
     assert (error.field, error.problem) == ("web_port", f"{value!r} is not a port number from 0 to 65535 (or None)")
 
 
+def test_a_port_number_refused_without_a_hint_ends_at_the_range() -> None:
+    assert refusal(port_number, 65536, "port").problem == "65536 is not a port number from 0 to 65535"
+
+
 @pytest.mark.parametrize("value", [0, 65535])
 def test_port_number_accepts_both_ends_of_the_range(value: int) -> None:
     assert port_number(value, "port") == value
