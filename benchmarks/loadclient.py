@@ -38,6 +38,9 @@ PATHS = {
     "Publish": "/cache_client.pubsub.Pubsub/Publish",
 }
 DATA_RPCS = ("Get", "Set", "DictionarySet", "Publish")
+# The same Get, sent to the bare server's stand-in (``--answer-get``), with a key as long as the emulator's.
+STAND_IN_GET = "Get (stand-in)"
+STAND_IN_KEY = "k" * 270
 TEXT_MODE = Mode(text=True)
 WEB_GET = "Get (gRPC-Web)"  # the same Get, in text mode over HTTP/1.1 as @gomomento/sdk-web sends it
 CREATE_CACHE = "/control_client.ScsControl/CreateCache"
@@ -199,6 +202,9 @@ async def measure(job: dict[str, Any]) -> dict[str, Any]:
         if rpc == "RefreshApiToken":
             generate, refresh = stub(PATHS["GenerateApiToken"]), stub(PATHS["RefreshApiToken"])
             callers = [refresh_caller(generate, refresh, job["session_token"], tally) for _ in range(concurrency)]
+        elif rpc == STAND_IN_GET:
+            call = stub(PATHS["Get"], (("authorization", STAND_IN_KEY), ("cache", BENCH_CACHE)))
+            callers = [fixed_caller(call, data_request("Get"), tally) for _ in range(concurrency)]
         elif rpc in DATA_RPCS or web is not None:
             # As an app would: the super-user key in the authorization header, one cache, one item.
             key = str(job["super_user_key"])

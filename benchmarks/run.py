@@ -30,7 +30,7 @@ from typing import IO, Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from benchmarks.loadclient import DATA_RPCS, PATHS, WEB_GET, disposable_token_request
+from benchmarks.loadclient import DATA_RPCS, PATHS, STAND_IN_GET, WEB_GET, disposable_token_request
 from emulator.control import local_control, remote_control
 from emulator.core.config import Settings
 from emulator.server import ThreadedEmulatorServer
@@ -236,6 +236,9 @@ WEB_EMULATOR = Variant("emulator, --web-port 0", "emulator", ("--web-port", "0")
 CALIBRATION = tuple(
     Variant(f"bare echo + {us} µs of Python per call", "bare", ("--work-us", str(us)), us) for us in (10, 25, 50)
 )
+# Calibration: what the shape of a data call costs on this stack without the emulator's work (headers
+# read, request decoded, a 1 KiB protobuf answer serialized), next to the emulator's Get.
+STAND_IN = Variant("bare stand-in Get (headers, decode, 1 KiB answer)", "bare", ("--answer-get",))
 
 
 Runs = dict[tuple[Variant, str, int], list[dict[str, Any]]]
@@ -254,7 +257,7 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
     with contextlib.ExitStack() as stack:
         servers = {
             variant: stack.enter_context(running("bare", workdir, subprocess.DEVNULL, variant.options))
-            for variant in (CEILING_SERVER, *CALIBRATION)
+            for variant in (CEILING_SERVER, *CALIBRATION, STAND_IN)
         }
         emulators = (EMULATOR, VERBOSE_EMULATOR, WEB_EMULATOR)
         for variant in emulators:
@@ -293,7 +296,7 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
                 plan_runs = [(EMULATOR, rpc) for rpc in EMULATOR_RPCS]
                 if concurrency == verbose_at:
                     plan_runs += [(VERBOSE_EMULATOR, rpc) for rpc in EMULATOR_RPCS]
-                    plan_runs += [(variant, CEILING) for variant in CALIBRATION]
+                    plan_runs += [(variant, CEILING) for variant in CALIBRATION] + [(STAND_IN, STAND_IN_GET)]
                     plan_runs += [(WEB_EMULATOR, "Get"), (WEB_EMULATOR, WEB_GET)]
                 for variant, rpc in plan_runs:
                     ceiling = run(CEILING_SERVER, CEILING, concurrency, repeat)

@@ -28,6 +28,7 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
     for rpc in ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken", "Get", "Set", "DictionarySet"):
         assert ("emulator", rpc) in rows
     assert ("bare grpc.aio echo", "Echo") in rows
+    assert ("bare stand-in Get (headers, decode, 1 KiB answer)", "Get (stand-in)") in rows  # answered, no errors
     for row in results["rpc"]:
         assert row["errors"] == 0
         assert set(row["calls_per_s"]) == {"median", "min", "max"}
