@@ -279,7 +279,8 @@ def banner(ready: dict[str, Any], settings: Settings, options: ServeOptions) -> 
         f'{{controlEndpoint: "{dial}",',
         f'                 cacheEndpoint: "{dial}", tokenEndpoint: "{dial}", secureConnection: false}}}})',
         f"  Control:     {control}",
-        f"  Calls:       {_LOGGED_CALLS.get(options.log_level.lower(), 'none logged')}; every SDK call: {journal}",
+        f"  Calls:       {_LOGGED_CALLS.get(options.log_level.lower(), 'none logged')}; "
+        f"the journal of SDK calls: {journal}",
         *banner_lines(ready),
     ]
     if ready.get("web_url"):

@@ -79,7 +79,7 @@ def test_the_banner_says_which_calls_are_logged_and_its_journal_command_lists_th
     minted = sdk_mint(emulator.ready["api_key"], emulator.port).auth_token
     sdk_mint(minted, emulator.port)  # refused: a disposable token cannot mint
     [line] = [line for line in emulator.stdout().splitlines() if line.strip().startswith("Calls:")]
-    shown, _, command = line.split("Calls:", 1)[1].strip().partition("; every SDK call: ")
+    shown, _, command = line.split("Calls:", 1)[1].strip().partition("; the journal of SDK calls: ")
     assert shown == logged
     listed = subprocess.run(["bash", "-c", command], cwd=REPO, capture_output=True, text=True, timeout=DEADLINE_SECONDS)
     assert listed.returncode == 0, listed.stderr
