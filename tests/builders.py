@@ -96,3 +96,13 @@ def disposable_request(auth_token: str, *grants: Any, ttl: int = 600, token_id: 
 def refresh_request(api_key: str, refresh_token: str) -> Any:
     """A RefreshApiToken request."""
     return auth_pb2._RefreshApiTokenRequest(api_key=api_key, refresh_token=refresh_token)
+
+
+def forged(key: str) -> str:
+    """``key`` (a raw JWT) with one character of its signature changed: a signature it never had.
+
+    Not at the very end: the last character of a base64url signature carries two padding bits,
+    so ``key[:-2] + "AA"`` decodes to the same signature about once in a thousand keys.
+    """
+    at = len(key) - 10
+    return key[:at] + ("B" if key[at] == "A" else "A") + key[at + 1 :]

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from emulator import ThreadedEmulatorServer, local_control
 from emulator.services.admission import Unserved
 from emulator.services.registry import RPCS, Access, Streaming
+from tests.builders import forged
 from tests.hostile import DELIBERATE, raw_call
 from tests.test_fuzz import BOUNDED, fuzz_server, messages, mutate  # noqa: F401  (fuzz_server: a fixture)
 
@@ -52,7 +53,7 @@ class DataFuzz:
             "explicit": state.generate_api_key(bootstrap.raw_session_token, explicit, 3600).api_key,
             "disposable": state.generate_disposable_token(bootstrap.raw_api_key, scoped, 60).api_key,
             "topics": state.generate_disposable_token(bootstrap.raw_api_key, topical, 60).api_key,
-            "forged": bootstrap.raw_api_key[:-2] + "AA",
+            "forged": forged(bootstrap.raw_api_key),
             "none": "",
         }
 
