@@ -194,7 +194,7 @@ def authorize(
     resource = _RESOURCE_OF.get(needed, Resource.CACHE)
     target = {Resource.CACHE: key, Resource.TOPIC: topic, Resource.FUNCTION: function}[resource]
     if resource is not Resource.CACHE and not target:
-        raise InvalidArgument(f"{resource.value}", f"{action} needs a {resource.value} name")
+        raise InvalidArgument(resource.value, f"{action} needs a {resource.value} name")
     if permissions.super_user:
         return Decision(True, "super-user permissions allow every operation")
     if needed is _C.CONTROL_PLANE:

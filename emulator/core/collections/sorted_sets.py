@@ -47,11 +47,6 @@ _COMBINE: dict[Aggregate, Callable[[list[float]], float]] = {
 }
 
 
-def check_score(score: float, field: str) -> float:
-    """``score`` itself, or ``InvalidArgument`` naming ``field`` when it is not finite (our rule)."""
-    return finite_number(score, field)
-
-
 def _finite(score: float, what: str) -> float:
     if not math.isfinite(score):
         raise FailedPrecondition(f"{what} would not be a finite number")
@@ -91,7 +86,7 @@ class SortedSet:
 
     def put(self, elements: Iterable[tuple[bytes, float]]) -> None:
         """Add each element or replace its score; the last score given for a value wins."""
-        pending = [(value, check_score(score, "score")) for value, score in elements]
+        pending = [(value, finite_number(score, "score")) for value, score in elements]  # our rule: finite scores
         for value, score in pending:
             self._store(value, score)
 
@@ -103,7 +98,7 @@ class SortedSet:
 
     def increment(self, value: bytes, amount: float) -> float:
         """Add ``amount`` to the value's score (absent counts as 0); returns the new score."""
-        check_score(amount, "amount")
+        finite_number(amount, "amount")
         total = _finite(self.scores.get(value, 0.0) + amount, "the incremented score")
         self._store(value, total)
         return total
@@ -184,7 +179,9 @@ class SortedSet:
         scores: dict[bytes, float] = {}
         for index, entry in enumerate(json_list(data, "sorted_set")):
             value, score = json_pair(entry, f"sorted_set[{index}]")
-            scores[decode_bytes(value, f"sorted_set[{index}].value")] = check_score(score, f"sorted_set[{index}].score")
+            scores[decode_bytes(value, f"sorted_set[{index}].value")] = finite_number(
+                score, f"sorted_set[{index}].score"
+            )
         return cls(scores)
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from momento_wire_types import cacheclient_pb2 as pb
 
 from emulator.core.collections import Aggregate, ScoreBound
-from emulator.core.collections.sorted_sets import check_score
 from emulator.core.errors import InvalidArgument
+from emulator.core.values import finite_number
 from emulator.services.admission import admitted
 from emulator.services.call import Call
 from emulator.services.collections.common import (
@@ -30,7 +30,7 @@ _Rank = pb._SortedSetGetRankResponse
 def sorted_set_put(call: Call, request: pb._SortedSetPutRequest) -> pb._SortedSetPutResponse:
     cache = admitted_cache(call, request.set_name)
     elements = [
-        (element.value, check_score(element.score, f"elements[{index}].score"))
+        (element.value, finite_number(element.score, f"elements[{index}].score"))
         for index, element in enumerate(request.elements)
     ]
     call.state.collections.sorted_set_put(cache, request.set_name, elements, ttl_of(request))
@@ -100,7 +100,7 @@ def sorted_set_remove(call: Call, request: pb._SortedSetRemoveRequest) -> pb._So
 
 def sorted_set_increment(call: Call, request: pb._SortedSetIncrementRequest) -> pb._SortedSetIncrementResponse:
     cache = admitted_cache(call, request.set_name)
-    amount = check_score(request.amount, "amount")
+    amount = finite_number(request.amount, "amount")
     score = call.state.collections.sorted_set_increment(cache, request.set_name, request.value, amount, ttl_of(request))
     return pb._SortedSetIncrementResponse(score=score)
 
@@ -146,7 +146,7 @@ def sorted_set_union_store(call: Call, request: pb._SortedSetUnionStoreRequest) 
     for index, source in enumerate(request.sources):
         if not source.set_name:
             raise InvalidArgument(f"sources[{index}].set_name", "must not be empty")
-        sources.append((source.set_name, check_score(source.weight, f"sources[{index}].weight")))
+        sources.append((source.set_name, finite_number(source.weight, f"sources[{index}].weight")))
     try:
         aggregate = Aggregate(request.aggregate)
     except ValueError:
