@@ -169,6 +169,9 @@ class Decision:
     grant_index: int | None = None
 
 
+_SUPER_USER_ALLOWS = Decision(True, "super-user permissions allow every operation")
+
+
 def capability_of(action: str) -> Capability:
     try:
         return ACTIONS[action]
@@ -192,11 +195,11 @@ def authorize(
     if not cache and needed is not _C.CONTROL_PLANE:
         raise InvalidArgument("cache", "must not be empty")
     resource = _RESOURCE_OF.get(needed, Resource.CACHE)
-    target = {Resource.CACHE: key, Resource.TOPIC: topic, Resource.FUNCTION: function}[resource]
+    target = key if resource is Resource.CACHE else topic if resource is Resource.TOPIC else function
     if resource is not Resource.CACHE and not target:
         raise InvalidArgument(resource.value, f"{action} needs a {resource.value} name")
     if permissions.super_user:
-        return Decision(True, "super-user permissions allow every operation")
+        return _SUPER_USER_ALLOWS
     if needed is _C.CONTROL_PLANE:
         return Decision(False, f"{action} is a control-plane operation; only super-user keys may call it")
     closest: str | None = None

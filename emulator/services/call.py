@@ -11,9 +11,10 @@ from emulator.core.faults import Catalog
 from emulator.core.state import State
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call:
-    """One call's context.
+    """One call's context, read-only by convention (not frozen: one is built for every call, and a
+    frozen dataclass costs several times as much to build).
 
     ``state`` is read once per call (a reset meanwhile does not split the call across two states);
     ``presented`` is the credential text the caller sent where the RPC's registry row says (a body

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import inspect
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import methodcaller
 from typing import NoReturn, Protocol
 
 import grpc
@@ -25,7 +25,7 @@ from emulator.core.clock import to_iso, wall_time
 from emulator.core.credentials import Credential
 from emulator.core.emulator import Emulator
 from emulator.core.errors import EmulatorError, InvalidArgument, Unauthenticated
-from emulator.core.faults import Catalog
+from emulator.core.faults import Catalog, FaultRule
 from emulator.core.state import State
 from emulator.services.call import Call
 from emulator.services.registry import CATALOG, Rpc, Streaming
@@ -128,9 +128,7 @@ class Dispatcher:
         return grpc.method_handlers_generic_handler(name, handlers)
 
     def _handler(self, rpc: Rpc) -> grpc.RpcMethodHandler[bytes, Message]:
-        def serialize(message: Message) -> bytes:
-            return message.SerializeToString()
-
+        serialize = methodcaller("SerializeToString")
         if rpc.streaming is Streaming.SERVER:  # the async generator itself: grpc closes it on cancellation
             return grpc.unary_stream_rpc_method_handler(partial(self._stream, rpc), response_serializer=serialize)
         return grpc.unary_unary_rpc_method_handler(partial(self._unary, rpc), response_serializer=serialize)
@@ -142,7 +140,7 @@ class Dispatcher:
         trace = self._trace(rpc, raw)
         try:
             response = trace.rpc.handler(await self._open(trace, context), trace.request)
-            if inspect.isawaitable(response):
+            if not isinstance(response, Message):  # an awaitable of one
                 response = await response
         except asyncio.CancelledError:
             self._finish(trace, grpc.StatusCode.CANCELLED, "cancelled")
@@ -174,7 +172,8 @@ class Dispatcher:
         """Everything before the handler: checks, decode, caller, faults; the handler's :class:`Call`."""
         rpc, state = trace.rpc, trace.state
         metadata: dict[str, str | bytes] = dict(context.invocation_metadata() or ())
-        if not rpc.access.momento:
+        momento = rpc.access.momento
+        if not momento:
             self._check_admin(metadata)  # before the body is read: no answer about it without the token
         elif len(trace.raw) > MAX_MOMENTO_REQUEST_BYTES:
             raise Refusal(
@@ -183,10 +182,11 @@ class Dispatcher:
             )
         trace.request = request = _decode(rpc, trace.raw)
         presented = "" if rpc.credential is None else rpc.credential(request, metadata)
-        if rpc.access.momento:
-            if rpc.credential is not None:
-                trace.caller = state.identify(presented)
-            await self._inject(trace)
+        if momento:
+            caller = trace.caller = None if rpc.credential is None else state.identify(presented)
+            rule = state.faults.take(rpc.path, caller.key_id if caller else "", caller.token_id if caller else "")
+            if rule is not None:
+                await self._inject(rule)
         return Call(
             self._emulator, state, state.clock.now(), self._catalog,
             trace.caller, presented, metadata, rpc.action_of(request),
@@ -207,13 +207,8 @@ class Dispatcher:
         await context.abort(code, details, trailers)
         raise AssertionError("abort returned")  # grpc's abort always raises
 
-    async def _inject(self, trace: _Trace) -> None:
-        caller = trace.caller
-        rule = trace.state.faults.take(
-            trace.rpc.path, caller.key_id if caller else "", caller.token_id if caller else ""
-        )
-        if rule is None:
-            return
+    async def _inject(self, rule: FaultRule) -> None:
+        """An injected fault's delay, then its status (none for an OK rule)."""
         if rule.delay:  # wall time: the emulator clock does not move
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), rule.delay)
