@@ -13,6 +13,7 @@ general-purpose ``encode`` costs several times more. Verification, where the pit
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -70,8 +71,14 @@ class KeyCodec:
 
     def __init__(self, secret: bytes, endpoint: str) -> None:
         self.secret = secret
-        self._endpoint = endpoint
         self._header = _segment(json.dumps({"alg": ALGORITHM, "typ": "JWT"}, separators=COMPACT).encode())
+        # The SDKs read these from a raw key to find the service.
+        self._hosts = {"c": f"cache.{endpoint}", "cp": f"control.{endpoint}"}
+        # Made once rather than per key: what json.dumps(claims, separators=COMPACT) writes, without the
+        # set-up of a new encoder each time (claims are built here, so never circular).
+        self._json = json.JSONEncoder(separators=COMPACT, check_circular=False)
+        # The HMAC keyed once; each signature continues a copy of it (the same bytes as hmac.digest).
+        self._mac = hmac.new(secret, digestmod=hashlib.sha256)
         # Key string -> claims, least recently used first. Only a string identical to one signed
         # here, or already verified here, can hit: a forged or edited key is always verified.
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -82,10 +89,7 @@ class KeyCodec:
 
         The SDKs accept it as it is (their legacy auth-token form) or inside the base64 form (:func:`wrap`).
         """
-        # The SDKs read these from a raw key to find the service.
-        return self._signed(
-            self._claims(credential, {"c": f"cache.{self._endpoint}", "cp": f"control.{self._endpoint}"})
-        )
+        return self._signed(self._claims(credential, self._hosts))
 
     def encode_global(self, credential: Credential) -> str:
         """The v2 ("global") form of the key :meth:`encode` made for ``credential``.
@@ -112,8 +116,10 @@ class KeyCodec:
         return claims
 
     def _signed(self, claims: dict[str, Any]) -> str:
-        signing_input = self._header + b"." + _segment(json.dumps(claims, separators=COMPACT).encode())
-        signature = _segment(hmac.digest(self.secret, signing_input, "sha256"))
+        signing_input = self._header + b"." + _segment(self._json.encode(claims).encode())
+        mac = self._mac.copy()
+        mac.update(signing_input)
+        signature = _segment(mac.digest())
         key = (signing_input + b"." + signature).decode("ascii")
         self._remember(key, claims)
         return key
@@ -145,9 +151,12 @@ class KeyCodec:
                 self._verified.popitem(last=False)
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _segment(data: bytes) -> bytes:
-    """base64url without padding, as JWS segments are written."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=")
+    """base64url without padding, as JWS segments are written (what ``base64.urlsafe_b64encode`` does, in one step)."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
 
 
 def wrap(api_key: str, endpoint: str) -> str:

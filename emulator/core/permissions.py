@@ -116,51 +116,60 @@ def validate(permissions: Permissions, *, disposable: bool) -> None:
             "permissions.explicit.permissions",
             f"{len(grants)} permission objects; at most {MAX_GRANTS} are allowed",
         )
-    seen: dict[tuple[Resource, Selector, Selector], int] = {}
+    # A target is (resource, cache selector, target selector), held as plain values: hashing a tuple of
+    # them costs less than hashing the selector dataclasses, and they are equal exactly when those are.
+    seen: dict[tuple[Resource, str | bytes | None, bool, str | bytes | None, bool], int] = {}
     for index, grant in enumerate(grants):
-        _validate_grant(grant, index, disposable=disposable)
-        target = (grant.resource, grant.cache, grant.target)
-        if target in seen:
+        resource = _RESOURCES[grant.role]
+        _validate_grant(grant, resource, index, disposable=disposable)
+        cache, target = grant.cache, grant.target
+        key = (resource, cache.value, cache.prefix, target.value, target.prefix)
+        if key in seen:
             raise InvalidArgument(
                 f"permissions.explicit.permissions[{index}]",
-                f"duplicate or conflicting permission for the same target as permissions[{seen[target]}] "
+                f"duplicate or conflicting permission for the same target as permissions[{seen[key]}] "
                 f"({grant.describe()})",
             )
-        seen[target] = index
+        seen[key] = index
 
 
 # Where a target selector sits in a permission message, by resource and by prefix or not.
 _TARGET_FIELDS = {
-    ("cache", False): "item_selector.key",
-    ("cache", True): "item_selector.key_prefix",
-    ("topic", False): "topic_selector.topic_name",
-    ("topic", True): "topic_selector.topic_name_prefix",
-    ("function", False): "function_selector.function_name",
-    ("function", True): "function_selector.function_name_prefix",
+    (Resource.CACHE, False): "item_selector.key",
+    (Resource.CACHE, True): "item_selector.key_prefix",
+    (Resource.TOPIC, False): "topic_selector.topic_name",
+    (Resource.TOPIC, True): "topic_selector.topic_name_prefix",
+    (Resource.FUNCTION, False): "function_selector.function_name",
+    (Resource.FUNCTION, True): "function_selector.function_name_prefix",
 }
 
 
-def _validate_grant(grant: Grant, index: int, *, disposable: bool) -> None:
-    resource = grant.resource.value
-    field = f"permissions.explicit.permissions[{index}].{resource}_permissions"
-    if grant.cache.prefix:
-        raise InvalidArgument(f"{field}.cache_selector", "cache prefixes are not supported")
-    problem = _value_problem(grant.cache.value)
-    if problem:
-        raise InvalidArgument(f"{field}.cache_selector.cache_name", problem)
-    problem = _value_problem(grant.target.value)
-    if problem:
-        target_field = _TARGET_FIELDS[resource, grant.target.prefix]
-        raise InvalidArgument(f"{field}.{target_field}", problem)
-    if grant.resource is Resource.CACHE and grant.target.value is not None and not disposable:
-        # Our rule: only disposable tokens may narrow a cache permission to keys.
-        raise InvalidArgument(f"{field}.item_selector", "item selectors are allowed only in disposable tokens")
+def _validate_grant(grant: Grant, resource: Resource, index: int, *, disposable: bool) -> None:
+    cache, target = grant.cache, grant.target
+    if cache.prefix:
+        raise InvalidArgument(f"{_field(resource, index)}.cache_selector", "cache prefixes are not supported")
+    if cache.value is not None:
+        problem = _value_problem(cache.value)
+        if problem:
+            raise InvalidArgument(f"{_field(resource, index)}.cache_selector.cache_name", problem)
+    if target.value is not None:
+        problem = _value_problem(target.value)
+        if problem:
+            raise InvalidArgument(f"{_field(resource, index)}.{_TARGET_FIELDS[resource, target.prefix]}", problem)
+        if resource is Resource.CACHE and not disposable:
+            # Our rule: only disposable tokens may narrow a cache permission to keys.
+            raise InvalidArgument(
+                f"{_field(resource, index)}.item_selector", "item selectors are allowed only in disposable tokens"
+            )
 
 
-def _value_problem(value: str | bytes | None) -> str:
+def _field(resource: Resource, index: int) -> str:
+    """The field of the grant at ``index``: built only for a refusal."""
+    return f"permissions.explicit.permissions[{index}].{resource.value}_permissions"
+
+
+def _value_problem(value: str | bytes) -> str:
     """What is wrong with a selector's value, or ``""``."""
-    if value is None:
-        return ""
     if not value:
         return "must not be empty"
     limit = MAX_KEY_BYTES if isinstance(value, bytes) else MAX_NAME_LENGTH

@@ -41,6 +41,10 @@ _TARGETS: dict[str, tuple[str, str, str, dict[str, bool]]] = {
 }  # fmt: skip
 
 
+# A role on every cache and every target, built once: grants are immutable, and most grants are these.
+_EVERYWHERE = {role: Grant(role) for role in Role}
+
+
 def permissions_from_proto(message: pm.Permissions, present: bool) -> Permissions:
     """Parse a request's ``permissions`` field (``present``: whether it was on the wire)."""
     if not present:
@@ -53,45 +57,53 @@ def permissions_from_proto(message: pm.Permissions, present: bool) -> Permission
             raise InvalidArgument("permissions.super_user", f"unknown value {message.super_user}")
         return SUPER_USER
     items = message.explicit.permissions
-    return Permissions(
-        grants=tuple(_grant(item, f"permissions.explicit.permissions[{i}]") for i, item in enumerate(items))
-    )
+    return Permissions(grants=tuple([_grant(item, index) for index, item in enumerate(items)]))
 
 
-def _grant(item: pm.PermissionsType, field: str) -> Grant:
+def _field(index: int, kind: str = "") -> str:
+    """The name of the permission at ``index`` (and of its ``kind`` oneof): built only for a refusal."""
+    field = f"permissions.explicit.permissions[{index}]"
+    return f"{field}.{kind}" if kind else field
+
+
+def _grant(item: pm.PermissionsType, index: int) -> Grant:
     kind = item.WhichOneof("kind")
     if kind is None:
-        raise InvalidArgument(field, "set one of cache_permissions, topic_permissions, function_permissions")
+        raise InvalidArgument(_field(index), "set one of cache_permissions, topic_permissions, function_permissions")
     body: Any = getattr(item, kind)
-    field = f"{field}.{kind}"
     role = _ROLES[kind].get(body.role)
     if role is None:
         enum = _ROLE_ENUMS[kind]
         name = enum.Name(body.role) if body.role in enum.values() else f"unknown value {body.role}"
-        raise InvalidArgument(f"{field}.role", f"{name} is not supported (custom roles are not supported)")
-    return Grant(role, _cache(body, field), _target(body, kind, field))
+        raise InvalidArgument(
+            f"{_field(index, kind)}.role", f"{name} is not supported (custom roles are not supported)"
+        )
+    cache, target = _cache(body, index, kind), _target(body, index, kind)
+    if cache is ALL and target is ALL:
+        return _EVERYWHERE[role]
+    return Grant(role, cache, target)
 
 
-def _cache(body: Any, field: str) -> Selector:
+def _cache(body: Any, index: int, kind: str) -> Selector:
     which = body.WhichOneof("cache")
     if which == "all_caches":
         return ALL
     if which is None:
-        raise InvalidArgument(field, "set one of all_caches or cache_selector")
+        raise InvalidArgument(_field(index, kind), "set one of all_caches or cache_selector")
     if body.cache_selector.WhichOneof("kind") is None:
-        raise InvalidArgument(f"{field}.cache_selector", "set cache_name")
+        raise InvalidArgument(f"{_field(index, kind)}.cache_selector", "set cache_name")
     return Selector(body.cache_selector.cache_name)
 
 
-def _target(body: Any, kind: str, field: str) -> Selector:
+def _target(body: Any, index: int, kind: str) -> Selector:
     oneof, all_field, selector_field, choices = _TARGETS[kind]
     which = body.WhichOneof(oneof)
     if which == all_field or (which is None and kind == "cache_permissions"):
         return ALL  # the SDKs leave cache_item unset for every item, in API keys and disposable tokens
     if which is None:
-        raise InvalidArgument(field, f"set one of {all_field} or {selector_field}")
+        raise InvalidArgument(_field(index, kind), f"set one of {all_field} or {selector_field}")
     selector = getattr(body, selector_field)
     chosen = selector.WhichOneof("kind")
     if chosen is None:
-        raise InvalidArgument(f"{field}.{selector_field}", f"set one of {' or '.join(choices)}")
+        raise InvalidArgument(f"{_field(index, kind)}.{selector_field}", f"set one of {' or '.join(choices)}")
     return Selector(getattr(selector, chosen), choices[chosen])
