@@ -120,7 +120,7 @@ def validate(permissions: Permissions, *, disposable: bool) -> None:
     # them costs less than hashing the selector dataclasses, and they are equal exactly when those are.
     seen: dict[tuple[Resource, str | bytes | None, bool, str | bytes | None, bool], int] = {}
     for index, grant in enumerate(grants):
-        resource = _RESOURCES[grant.role]
+        resource = grant.resource
         _validate_grant(grant, resource, index, disposable=disposable)
         cache, target = grant.cache, grant.target
         key = (resource, cache.value, cache.prefix, target.value, target.prefix)
