@@ -21,7 +21,7 @@ from emulator.core.errors import InvalidArgument, Unavailable
 from emulator.core.values import port_number
 from emulator.reachable import Bootstraps
 from emulator.services.bundled import add_health_and_reflection
-from emulator.services.registry import CATALOG, SERVICE_NAMES, services
+from emulator.services.registry import CATALOG, RPCS, SERVICE_NAMES
 from emulator.services.rpc import ADMIN_TOKEN_RULE, Dispatcher, usable_as_admin_token
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class EmulatorServer(Bootstraps):
             raise
         self.emulator, self._control, self.certificate = emulator, None, certificate
         self._dispatcher = dispatcher = Dispatcher(emulator, self._admin_token, CATALOG)
-        server.add_generic_rpc_handlers(tuple(dispatcher.service(name, rpcs) for name, rpcs in services().items()))
+        server.add_generic_rpc_handlers((dispatcher.handlers(RPCS),))
         self._health = add_health_and_reflection(server, SERVICE_NAMES)
         await server.start()
         self._server, self._loop = server, asyncio.get_running_loop()

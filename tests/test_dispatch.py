@@ -37,7 +37,7 @@ async def serving(emulator: Emulator, rpcs: list[Rpc], body: Callable[[grpc.aio.
     server = grpc.aio.server()
     port = server.add_insecure_port("127.0.0.1:0")
     catalog = Catalog(tuple(rpc.path for rpc in rpcs), ("OK", "ABORTED"))
-    server.add_generic_rpc_handlers((Dispatcher(emulator, "", catalog).service(SERVICE, rpcs),))
+    server.add_generic_rpc_handlers((Dispatcher(emulator, "", catalog).handlers(rpcs),))
     await server.start()
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:

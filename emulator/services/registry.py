@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from google.protobuf.message import Message
@@ -89,6 +90,10 @@ class Rpc:
     action: str | Callable[[Any], str] = ""
     journaled: bool = True
     logged: bool = True
+
+    @cached_property  # asked on every call
+    def momento(self) -> bool:
+        return self.access.momento
 
     @property
     def service(self) -> str:

@@ -123,42 +123,47 @@ class Dispatcher:
         """Serve one server-streaming call that did not come through grpc (close it to cancel the call)."""
         return self._stream(rpc, raw, _Direct(metadata))
 
-    def service(self, name: str, rpcs: Sequence[Rpc]) -> grpc.GenericRpcHandler:
-        handlers = {rpc.name: self._handler(rpc) for rpc in rpcs}
-        return grpc.method_handlers_generic_handler(name, handlers)
+    def handlers(self, rpcs: Sequence[Rpc]) -> grpc.GenericRpcHandler:
+        """One handler for all of ``rpcs``, whatever their services: a call is routed by one lookup of
+        its path (one handler per service would have grpc ask each in turn)."""
+        return _Routes({rpc.path: self._handler(rpc) for rpc in rpcs})
 
     def _handler(self, rpc: Rpc) -> grpc.RpcMethodHandler[bytes, Message]:
         serialize = methodcaller("SerializeToString")
         if rpc.streaming is Streaming.SERVER:  # the async generator itself: grpc closes it on cancellation
             return grpc.unary_stream_rpc_method_handler(partial(self._stream, rpc), response_serializer=serialize)
-        return grpc.unary_unary_rpc_method_handler(partial(self._unary, rpc), response_serializer=serialize)
+        unary = self._unary
 
-    def _trace(self, rpc: Rpc, raw: bytes) -> _Trace:
-        return _Trace(rpc, self._emulator.state, raw, time.perf_counter())
+        async def serve(raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> Message:
+            return await unary(rpc, raw, context)
+
+        # A plain coroutine function rather than partial(self._unary, rpc): grpc inspects the handler on
+        # every call, and a partial of a bound method costs it a dozen attribute lookups there.
+        return grpc.unary_unary_rpc_method_handler(serve, response_serializer=serialize)
 
     async def _unary(self, rpc: Rpc, raw: bytes, context: _Context) -> Message:
-        trace = self._trace(rpc, raw)
+        trace = _Trace(rpc, self._emulator.state, raw, time.perf_counter())
         try:
             response = trace.rpc.handler(await self._open(trace, context), trace.request)
             if not isinstance(response, Message):  # an awaitable of one
                 response = await response
         except asyncio.CancelledError:
-            self._finish(trace, grpc.StatusCode.CANCELLED, "cancelled")
+            self._finish(trace, "CANCELLED", "cancelled")
             raise
         except Exception as error:
             await self._refuse(trace, error, context)
-        self._finish(trace, grpc.StatusCode.OK, "")
+        self._finish(trace, "OK", "")
         return response  # type: ignore[no-any-return]
 
     async def _stream(self, rpc: Rpc, raw: bytes, context: _Context) -> AsyncGenerator[Message, None]:
-        trace = self._trace(rpc, raw)
+        trace = _Trace(rpc, self._emulator.state, raw, time.perf_counter())
         responses: AsyncIterator[Message] | None = None
         try:
             responses = _each(trace.rpc.handler(await self._open(trace, context), trace.request))
             async for response in responses:
                 yield response
         except (asyncio.CancelledError, GeneratorExit):  # the client went away, or the server stopped
-            self._finish(trace, grpc.StatusCode.CANCELLED, "cancelled")
+            self._finish(trace, "CANCELLED", "cancelled")
             raise
         except Exception as error:
             await self._refuse(trace, error, context)
@@ -166,13 +171,13 @@ class Dispatcher:
             close = getattr(responses, "aclose", None)
             if close is not None:  # an async generator handler's own clean-up (finally blocks) runs now
                 await close()
-        self._finish(trace, grpc.StatusCode.OK, "")
+        self._finish(trace, "OK", "")
 
     async def _open(self, trace: _Trace, context: _Context) -> Call:
         """Everything before the handler: checks, decode, caller, faults; the handler's :class:`Call`."""
         rpc, state = trace.rpc, trace.state
         metadata: dict[str, str | bytes] = dict(context.invocation_metadata() or ())
-        momento = rpc.access.momento
+        momento = rpc.momento
         if not momento:
             self._check_admin(metadata)  # before the body is read: no answer about it without the token
         elif len(trace.raw) > MAX_MOMENTO_REQUEST_BYTES:
@@ -203,7 +208,7 @@ class Dispatcher:
             log.error("unexpected error serving %s", trace.rpc.path, exc_info=error)
             code, details = grpc.StatusCode.INTERNAL, "internal error in the emulator; see its log"
         details = _bounded(details)  # details may echo input
-        self._finish(trace, code, details)
+        self._finish(trace, code.name, details)
         await context.abort(code, details, trailers)
         raise AssertionError("abort returned")  # grpc's abort always raises
 
@@ -222,36 +227,45 @@ class Dispatcher:
         if not hmac.compare_digest(str(given).encode(), self._admin_token.encode()):
             raise Unauthenticated(f"{ADMIN_TOKEN_HEADER}: admin calls need the emulator's admin token")
 
-    def _finish(self, trace: _Trace, code: grpc.StatusCode, details: str) -> None:
-        """Record the call once: a journal entry and a log line, as its registry row says."""
+    def _finish(self, trace: _Trace, status: str, details: str) -> None:
+        """Record the call once, with its status (a ``grpc.StatusCode`` name): a journal entry and a log
+        line, as its registry row says."""
         if trace.finished:
             return
         trace.finished = True
         rpc, state, caller = trace.rpc, trace.state, trace.caller
         latency_ms = (time.perf_counter() - trace.started) * 1000
         now = state.clock.now()
-        kind = caller.kind.value if caller else ""
+        kind = str(caller.kind) if caller else ""  # a StrEnum: its value
         key_id = caller.key_id if caller else ""
         if rpc.journaled:
             state.journal.record(
                 method=rpc.path, emulator_time=now, wall_time=wall_time(), caller_kind=kind, key_id=key_id,
-                code=code.name, details=details, latency_ms=latency_ms, request=_kept(trace.request, trace.raw),
+                code=status, details=details, latency_ms=latency_ms, request=_kept(trace.request, trace.raw),
             )  # fmt: skip
         # A call that succeeded is a DEBUG line, any other outcome an INFO line: at the default level
         # the log shows what went wrong (refusals, faults, cancellations) and the hot path writes
         # nothing; the journal keeps every call either way.
-        level = logging.DEBUG if code is grpc.StatusCode.OK else logging.INFO
+        level = logging.DEBUG if status == "OK" else logging.INFO
         if rpc.logged and log.isEnabledFor(level):
             fields = {
-                "method": rpc.path, "status": code.name, "emulator_time": to_iso(now),
+                "method": rpc.path, "status": status, "emulator_time": to_iso(now),
                 "caller_kind": kind, "key_id": key_id, "latency_ms": round(latency_ms, 3),
             }  # fmt: skip
             log.log(
                 level,
                 "%s %s at %s caller=%s/%s %.2fms%s",
-                rpc.name, code.name, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
+                rpc.name, status, fields["emulator_time"], kind or "-", key_id or "-", latency_ms,
                 f" ({details.translate(_ESCAPED)})" if details else "", extra={"rpc": fields},
             )  # fmt: skip
+
+
+class _Routes(grpc.GenericRpcHandler):
+    def __init__(self, by_path: dict[str, grpc.RpcMethodHandler[bytes, Message]]) -> None:
+        self._by_path = by_path
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[bytes, Message] | None:
+        return self._by_path.get(handler_call_details.method)
 
 
 def _each(responses: AsyncIterable[Message] | Iterable[Message]) -> AsyncIterator[Message]:
