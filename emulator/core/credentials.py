@@ -44,8 +44,7 @@ class Credential:
         return "expired" if self.expired(now) else "active"
 
     def unusable_because(self, now: float) -> str:
-        """Why this credential may no longer be used, or ``""``."""
-        return _UNUSABLE.get(self.status(now), "")
-
-
-_UNUSABLE = {"revoked": "the credential was revoked", "expired": "the credential expired"}
+        """Why this credential may no longer be used, or ``""`` (revocation wins, as in :meth:`status`)."""
+        if self.revoked_at is not None:
+            return "the credential was revoked"
+        return "the credential expired" if self.expired(now) else ""

@@ -104,7 +104,7 @@ class KeyCodec:
     def _claims(credential: Credential, form: dict[str, str]) -> dict[str, Any]:
         claims: dict[str, Any] = {
             "jti": credential.key_id,
-            "knd": credential.kind.value,
+            "knd": str(credential.kind),  # a StrEnum: its value, without an enum property read
             "iat": int(credential.issued_at),
             "perms": to_json(credential.permissions),
             **form,  # here, so that keys stay byte for byte what earlier versions issued for a seed

@@ -181,8 +181,7 @@ def to_json(permissions: Permissions) -> JSON:
     if permissions.super_user:
         return "super_user"
     return [
-        {"role": g.role.value, "cache": g.cache.value, "target": _selector_to_json(g.target)}
-        for g in permissions.grants
+        {"role": str(g.role), "cache": g.cache.value, "target": _selector_to_json(g.target)} for g in permissions.grants
     ]
 
 

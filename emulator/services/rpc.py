@@ -134,7 +134,7 @@ class Dispatcher:
             return grpc.unary_stream_rpc_method_handler(partial(self._stream, rpc), response_serializer=serialize)
         unary = self._unary
 
-        async def serve(raw: bytes, context: grpc.aio.ServicerContext[bytes, Message]) -> Message:
+        async def serve(raw: bytes, context: _Context) -> Message:
             return await unary(rpc, raw, context)
 
         # A plain coroutine function rather than partial(self._unary, rpc): grpc inspects the handler on
@@ -239,9 +239,11 @@ class Dispatcher:
         kind = str(caller.kind) if caller else ""  # a StrEnum: its value
         key_id = caller.key_id if caller else ""
         if rpc.journaled:
+            raw = trace.raw
+            request = trace.request if len(raw) <= MAX_JOURNALED_REQUEST_BYTES else _omitted(raw)
             state.journal.record(
                 method=rpc.path, emulator_time=now, wall_time=wall_time(), caller_kind=kind, key_id=key_id,
-                code=status, details=details, latency_ms=latency_ms, request=_kept(trace.request, trace.raw),
+                code=status, details=details, latency_ms=latency_ms, request=request,
             )  # fmt: skip
         # A call that succeeded is a DEBUG line, any other outcome an INFO line: at the default level
         # the log shows what went wrong (refusals, faults, cancellations) and the hot path writes
@@ -295,11 +297,9 @@ def _bounded(details: str) -> str:
     return details
 
 
-def _kept(request: Message | None, raw: bytes) -> object:
-    """What the journal keeps of a request: the decoded message, or only the size of a large one."""
-    if len(raw) > MAX_JOURNALED_REQUEST_BYTES:
-        return {"omitted": f"a {len(raw)}-byte request; requests over {MAX_JOURNALED_REQUEST_BYTES} bytes are not kept"}
-    return request
+def _omitted(raw: bytes) -> dict[str, str]:
+    """What the journal keeps of a request over MAX_JOURNALED_REQUEST_BYTES: its size."""
+    return {"omitted": f"a {len(raw)}-byte request; requests over {MAX_JOURNALED_REQUEST_BYTES} bytes are not kept"}
 
 
 # What protobuf raises for a body that is not the expected message.
