@@ -87,7 +87,10 @@ class Items:
         return None if value is None else (value, value_hash(value))
 
     def set(self, cache_name: str, key: bytes, value: bytes, ttl_ms: int) -> None:
-        self.set_batch(cache_name, [(key, value, ttl_ms)])
+        self._check(key, value, ttl_ms)
+        with self._caches.lock:
+            cache, now_ms = self._caches.cache(cache_name), self.now_ms()
+            cache.put(key, Item(value, now_ms + ttl_ms), now_ms)
 
     def set_batch(self, cache_name: str, items: Sequence[tuple[bytes, bytes, int]]) -> None:
         """Store every (key, value, ttl_ms); checked all first, so a refused batch stores nothing."""

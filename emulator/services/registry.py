@@ -103,9 +103,6 @@ class Rpc:
     def name(self) -> str:
         return self.path.rsplit("/", 1)[1]
 
-    def action_of(self, request: Message) -> str:
-        return self.action if isinstance(self.action, str) else self.action(request)
-
 
 def _admin(name: str, request: type[Message], response: type[Message], handler: Handler) -> Rpc:
     return Rpc(f"/{admin.SERVICE}/{name}", request, response, handler, Access.ADMIN, journaled=False)

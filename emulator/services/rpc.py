@@ -185,7 +185,10 @@ class Dispatcher:
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"request: {len(trace.raw)} bytes; Momento requests are limited to {MAX_MOMENTO_REQUEST_BYTES} bytes",
             )
-        trace.request = request = _decode(rpc, trace.raw)
+        try:
+            trace.request = request = rpc.request.FromString(trace.raw)
+        except DECODE_ERRORS as error:
+            raise undecodable(rpc.request.DESCRIPTOR.full_name, error) from None
         presented = "" if rpc.credential is None else rpc.credential(request, metadata)
         if momento:
             caller = trace.caller = None if rpc.credential is None else state.identify(presented)
@@ -194,7 +197,7 @@ class Dispatcher:
                 await self._inject(rule)
         return Call(
             self._emulator, state, state.clock.now(), self._catalog,
-            trace.caller, presented, metadata, rpc.action_of(request),
+            trace.caller, presented, metadata, rpc.action if isinstance(rpc.action, str) else rpc.action(request),
         )  # fmt: skip
 
     async def _refuse(self, trace: _Trace, error: Exception, context: _Context) -> NoReturn:
@@ -308,10 +311,3 @@ DECODE_ERRORS = (DecodeError, RuntimeError, ValueError)
 
 def undecodable(message_name: str, error: Exception) -> InvalidArgument:
     return InvalidArgument("request", f"the body is not a valid {message_name} message ({error})")
-
-
-def _decode(rpc: Rpc, raw: bytes) -> Message:
-    try:
-        return rpc.request.FromString(raw)
-    except DECODE_ERRORS as error:
-        raise undecodable(rpc.request.DESCRIPTOR.full_name, error) from None
