@@ -95,7 +95,7 @@ class Items:
     def set_batch(self, cache_name: str, items: Sequence[tuple[bytes, bytes, int]]) -> None:
         """Store every (key, value, ttl_ms); checked all first, so a refused batch stores nothing."""
         for index, (key, value, ttl_ms) in enumerate(items):
-            self._check(key, value, ttl_ms, f"items[{index}]." if len(items) > 1 else "")
+            self._check(key, value, ttl_ms, f"items[{index}].")
         with self._caches.lock:
             cache, now_ms = self._caches.cache(cache_name), self.now_ms()
             for key, value, ttl_ms in items:

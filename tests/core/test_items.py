@@ -169,6 +169,8 @@ def test_a_refused_batch_stores_nothing_and_names_the_item() -> None:
         state.items.set_batch("c", [(b"a", b"1", MINUTE_MS), (b"b", b"1234567890", MINUTE_MS)])
     assert refused.value.message == "items[1].cache_body: the item is 11 bytes (key and value); at most 10 allowed"
     assert state.items.get_batch("c", [b"a", b"b"]) == [None, None]
+    with pytest.raises(InvalidArgument, match=r"^items\[0\]\.cache_key: must not be empty"):  # a batch of one too
+        state.items.set_batch("c", [(b"", b"1", MINUTE_MS)])
 
 
 def test_keys_exist_in_request_order(state: State) -> None:

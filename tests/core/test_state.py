@@ -155,7 +155,12 @@ def test_refresh_gives_a_new_key_with_the_same_duration_counted_from_now(state: 
     assert second.refresh_token and second.refresh_token != first.refresh_token
     assert second.valid_until == START + 102
     renewed = state.find(second.api_key)
-    assert (renewed.permissions, renewed.token_id, renewed.description) == (READ_WRITE, "t", "d")
+    assert (renewed.kind, renewed.permissions, renewed.token_id, renewed.description) == (
+        Kind.API_KEY,
+        READ_WRITE,
+        "t",
+        "d",
+    )
 
 
 def test_the_old_key_stays_valid_until_its_own_expiry(state: State) -> None:
