@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -68,6 +69,9 @@ class Plan:
     churn_rounds: int
     churn_per_round: int
     plugin_tests: int
+    # --pin: the RPC servers held to the first of these CPUs and the load client to the second, so
+    # that the scheduler does not move them onto each other (None: wherever it likes).
+    pinned: tuple[int, int] | None = None
 
 
 FULL = Plan(False, 3, 2.0, 0.5, (1, 16, 64), 20, 10, 100_000, 30, 5000, 1000)
@@ -140,8 +144,15 @@ def health_check(target: str) -> None:
             raise RuntimeError(f"{target} is not SERVING: {answer.status}")
 
 
-def start_server(kind: str, workdir: Path, log: IO[bytes] | int, extra: Sequence[str] = ()) -> Served:
-    """Start a server process, wait for its ready file and its first SERVING health check."""
+def on_cpu(cpu: int | None) -> Callable[[], None] | None:
+    """What a child process runs before its program to keep to ``cpu`` (None: nothing)."""
+    return None if cpu is None else partial(os.sched_setaffinity, 0, {cpu})
+
+
+def start_server(
+    kind: str, workdir: Path, log: IO[bytes] | int, extra: Sequence[str] = (), cpu: int | None = None
+) -> Served:
+    """Start a server process (kept to ``cpu``, if given); wait for its ready file and first SERVING health check."""
     ready_file = workdir / f"{kind}-{time.monotonic_ns()}.json"
     began = time.perf_counter()
     process = subprocess.Popen(
@@ -150,6 +161,7 @@ def start_server(kind: str, workdir: Path, log: IO[bytes] | int, extra: Sequence
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=log,
+        preexec_fn=on_cpu(cpu),
     )
     deadline = began + STARTUP_TIMEOUT
     while not ready_file.exists():
@@ -173,8 +185,10 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running(kind: str, workdir: Path, log: IO[bytes] | int, extra: Sequence[str] = ()) -> Iterator[Served]:
-    served = start_server(kind, workdir, log, extra)
+def running(
+    kind: str, workdir: Path, log: IO[bytes] | int, extra: Sequence[str] = (), cpu: int | None = None
+) -> Iterator[Served]:
+    served = start_server(kind, workdir, log, extra, cpu)
     try:
         yield served
     finally:
@@ -184,14 +198,16 @@ def running(kind: str, workdir: Path, log: IO[bytes] | int, extra: Sequence[str]
 class LoadClient:
     """The load client process (benchmarks/loadclient.py), fed one job per line."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpu: int | None = None) -> None:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.loadclient"],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            preexec_fn=on_cpu(cpu),
         )
+        self.pid = self._process.pid
 
     def measure(self, job: dict[str, Any]) -> dict[str, Any]:
         assert self._process.stdin is not None and self._process.stdout is not None
@@ -252,19 +268,20 @@ def measure_rpcs(plan: Plan, workdir: Path, log: Callable[[str], None]) -> list[
     seconds, and a ratio to a ceiling measured a minute earlier measures that change as well.
     """
     verbose_at = 16 if 16 in plan.concurrency else plan.concurrency[-1]
+    server_cpu, client_cpu = plan.pinned or (None, None)
     runs: Runs = {}
     paired: Runs = {}  # the ceiling run before each run
     with contextlib.ExitStack() as stack:
         servers = {
-            variant: stack.enter_context(running("bare", workdir, subprocess.DEVNULL, variant.options))
+            variant: stack.enter_context(running("bare", workdir, subprocess.DEVNULL, variant.options, server_cpu))
             for variant in (CEILING_SERVER, *CALIBRATION, STAND_IN)
         }
         emulators = (EMULATOR, VERBOSE_EMULATOR, WEB_EMULATOR)
         for variant in emulators:
             stderr = stack.enter_context((workdir / f"stderr-{len(servers)}.log").open("wb"))
-            servers[variant] = stack.enter_context(running("emulator", workdir, stderr, variant.options))
+            servers[variant] = stack.enter_context(running("emulator", workdir, stderr, variant.options, server_cpu))
         admins = {v: stack.enter_context(remote_control(servers[v].target)) for v in emulators}
-        client = LoadClient()
+        client = LoadClient(client_cpu)
         stack.callback(client.close)
 
         def run(variant: Variant, rpc: str, concurrency: int, repeat: int) -> dict[str, Any]:
@@ -475,6 +492,12 @@ def fmt(figure: dict[str, float] | None, digits: int = 2) -> str:
     return f"{figure['median']:.{digits}f} ({figure['min']:.{digits}f}–{figure['max']:.{digits}f})"
 
 
+def pinning(pinned: dict[str, int] | None) -> str:
+    if pinned is None:
+        return ""
+    return f" Servers kept to CPU {pinned['servers']} and the client to CPU {pinned['client']} (`--pin`)."
+
+
 def markdown(results: dict[str, Any]) -> str:
     meta = results["meta"]
     lines = [
@@ -485,7 +508,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"Emulator: `{meta['emulator_command']}`, default configuration ({meta['emulator_logging']}). "
         "Ceiling: a bare `grpc.aio` server, same options and process model, whose handler returns the "
         "request bytes; it runs just before every other run, and each ratio is to that run. Client: one "
-        "`grpc.aio` process, one channel, N concurrent callers.",
+        "`grpc.aio` process, one channel, N concurrent callers." + pinning(meta.get("pinned")),
         "",
         "| server | RPC | concurrency | calls/s | p50 ms | p99 ms | server CPU µs/call | handler µs | "
         "ratio to ceiling |",
@@ -550,8 +573,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, help="seconds per RPC run (default 2)")
     parser.add_argument("--concurrency", help="comma-separated concurrency levels (default 1,16,64)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json and latest.md go")
+    parser.add_argument(
+        "--pin", action="store_true", help="RPC servers on one CPU, the load client on another (Linux, 2+ CPUs)"
+    )
     args = parser.parse_args(argv)
     plan = SMOKE if args.smoke else FULL
+    if args.pin:
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        if len(cpus) < 2:
+            parser.error(f"--pin needs two CPUs this process may use; it may use {len(cpus) or 'an unknown number'}")
+        plan = replace(plan, pinned=(cpus[0], cpus[1]))
     if args.repeats or args.duration:
         plan = replace(plan, repeats=args.repeats or plan.repeats, duration=args.duration or plan.duration)
     if args.concurrency:
@@ -560,9 +591,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    shown = [flag for flag, given in (("--smoke", plan.smoke), ("--pin", plan.pinned is not None)) if given]
+
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "make bench" + (" ARGS=--smoke" if plan.smoke else ""),
+        "command": "make bench"
+        + ("" if not shown else f" ARGS={shown[0]}" if len(shown) == 1 else f" ARGS='{' '.join(shown)}'"),
         "machine": machine(),
         "python": platform.python_version(),
         "grpcio": grpc.__version__,
@@ -571,6 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "duration_s": plan.duration,
         "warmup_s": plan.warmup,
         "concurrency": list(plan.concurrency),
+        "pinned": None if plan.pinned is None else {"servers": plan.pinned[0], "client": plan.pinned[1]},
         "emulator_command": "python -m emulator serve --port 0 --ready-file F",
         "emulator_logging": "INFO: a log line per call that did not succeed, on stderr, written to a file; none here",
         "load_average_at_start": list(os.getloadavg()),

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
-    """``python -m benchmarks.run --smoke`` exits 0 and writes every section; no figure is judged."""
+    """``python -m benchmarks.run --smoke --pin`` exits 0 and writes every section; no figure is judged."""
     finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--smoke", "--out", str(tmp_path)],
+        [sys.executable, "-m", "benchmarks.run", "--smoke", "--pin", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -24,6 +26,9 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
     assert set(results) == {"meta", "rpc", "startup", "memory", "plugin", "targets"}
     assert {"tests", "one_test_s", "generated_tests_s", "ratio"} <= set(results["plugin"])
     assert results["meta"]["smoke"] is True
+    first, second = sorted(os.sched_getaffinity(0))[:2]
+    assert results["meta"]["pinned"] == {"servers": first, "client": second}
+    assert results["meta"]["command"] == "make bench ARGS='--smoke --pin'"
     rows = {(row["server"], row["rpc"]) for row in results["rpc"]}
     for rpc in ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken", "Get", "Set", "DictionarySet"):
         assert ("emulator", rpc) in rows
@@ -47,4 +52,39 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
         "item_churn_flat",
     }
     assert all(isinstance(target["met"], bool) for target in results["targets"])
-    assert "| server | RPC |" in (tmp_path / "latest.md").read_text()
+    table = (tmp_path / "latest.md").read_text()
+    assert "| server | RPC |" in table
+    assert f"Servers kept to CPU {first} and the client to CPU {second} (`--pin`)." in table
+
+
+def test_pinned_servers_and_load_client_keep_to_their_cpus(tmp_path: Path) -> None:
+    """What ``--pin`` asks for is what the processes get: each server and the load client on its one CPU."""
+    first, second = sorted(os.sched_getaffinity(0))[:2]
+    script = f"""
+        import os, subprocess
+        from pathlib import Path
+        from benchmarks.run import LoadClient, running
+        with running("bare", Path({str(tmp_path)!r}), subprocess.DEVNULL, (), {first}) as served:
+            print(sorted(os.sched_getaffinity(served.process.pid)))
+        client = LoadClient({second})
+        print(sorted(os.sched_getaffinity(client.pid)))
+        client.close()
+        with running("bare", Path({str(tmp_path)!r}), subprocess.DEVNULL) as served:  # not pinned: anywhere
+            print(sorted(os.sched_getaffinity(served.process.pid)))
+    """
+    finished = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert finished.stdout.splitlines() == [str([first]), str([second]), str(sorted(os.sched_getaffinity(0)))]
+
+
+def test_pin_is_refused_with_one_cpu() -> None:
+    """A process allowed one CPU cannot keep servers and client apart: ``--pin`` says so and measures nothing."""
+    one = min(os.sched_getaffinity(0))
+    script = (
+        f"import os, sys; os.sched_setaffinity(0, {{{one}}}); import benchmarks.run as b; sys.exit(b.main(['--pin']))"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2
+    assert "--pin needs two CPUs this process may use; it may use 1" in finished.stderr
