@@ -591,7 +591,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    # The options this run was given that change what it measures, as a command that repeats it.
     shown = [flag for flag, given in (("--smoke", plan.smoke), ("--pin", plan.pinned is not None)) if given]
+    shown += [f"--{name} {value}" for name, value in (("repeats", args.repeats), ("duration", args.duration)) if value]
+    shown += [f"--concurrency {args.concurrency}"] if args.concurrency else []
 
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
-    """``python -m benchmarks.run --smoke --pin`` exits 0 and writes every section; no figure is judged."""
+    """``python -m benchmarks.run --smoke --pin --repeats 2`` exits 0 and writes every section; no figure is judged."""
     finished = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--smoke", "--pin", "--out", str(tmp_path)],
+        [sys.executable, "-m", "benchmarks.run", "--smoke", "--pin", "--repeats", "2", "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,7 +28,8 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
     assert results["meta"]["smoke"] is True
     first, second = sorted(os.sched_getaffinity(0))[:2]
     assert results["meta"]["pinned"] == {"servers": first, "client": second}
-    assert results["meta"]["command"] == "make bench ARGS='--smoke --pin'"
+    assert results["meta"]["command"] == "make bench ARGS='--smoke --pin --repeats 2'"
+    assert results["meta"]["repeats"] == 2
     rows = {(row["server"], row["rpc"]) for row in results["rpc"]}
     for rpc in ("GenerateDisposableToken", "GenerateApiToken", "RefreshApiToken", "Get", "Set", "DictionarySet"):
         assert ("emulator", rpc) in rows
