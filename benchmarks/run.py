@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import platform
+import shlex
 import signal
 import statistics
 import subprocess
@@ -598,8 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "make bench"
-        + ("" if not shown else f" ARGS={shown[0]}" if len(shown) == 1 else f" ARGS='{' '.join(shown)}'"),
+        "command": "make bench" + (f" ARGS={shlex.quote(' '.join(shown))}" if shown else ""),
         "machine": machine(),
         "python": platform.python_version(),
         "grpcio": grpc.__version__,

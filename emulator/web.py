@@ -157,7 +157,7 @@ class WebGateway:
         self.host = host
         self.port = port
         self._ssl = ssl_context
-        self._rpcs = {rpc.path: rpc for rpc in rpcs if rpc.access.momento}
+        self._rpcs = {rpc.path: rpc for rpc in rpcs if rpc.momento}
         self._runner: web.AppRunner | None = None
 
     @property

@@ -93,6 +93,7 @@ class Rpc:
 
     @cached_property  # asked on every call
     def momento(self) -> bool:
+        """A Momento RPC (see :attr:`Access.momento`), not one of the emulator's admin API."""
         return self.access.momento
 
     @property
@@ -251,7 +252,7 @@ RPCS: tuple[Rpc, ...] = (
 )  # fmt: skip
 
 # What fault rules and journal queries may name: every Momento RPC, every gRPC status.
-CATALOG = Catalog(methods=tuple(rpc.path for rpc in RPCS if rpc.access.momento), codes=STATUS_NAMES)
+CATALOG = Catalog(methods=tuple(rpc.path for rpc in RPCS if rpc.momento), codes=STATUS_NAMES)
 
 
 def services(rpcs: tuple[Rpc, ...] = RPCS) -> dict[str, tuple[Rpc, ...]]:
