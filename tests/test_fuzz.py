@@ -549,6 +549,21 @@ def test_huge_requests_do_not_make_the_journal_unreadable(fuzz: Fuzz) -> None:
     assert entries[-1].request["token_id"].endswith("[3000 chars]")
 
 
+def test_a_body_that_does_not_decode_is_journaled_without_a_request(fuzz: Fuzz) -> None:
+    """Its refusal is journaled with an empty request, beside a call whose request is shown."""
+    fuzz.control.clear_journal()
+    assert fuzz.send(GENERATE_DISPOSABLE_TOKEN, b"\xff\xff\xff")[0] == grpc.StatusCode.INVALID_ARGUMENT
+    decodable = disposable_request(fuzz.credentials["session"], token_id="probe")
+    assert fuzz.send(GENERATE_DISPOSABLE_TOKEN, decodable.SerializeToString())[0] == grpc.StatusCode.OK
+    with remote_control(fuzz.server.target) as control:
+        entries = control.journal()
+    assert [(entry.code, entry.request.get("token_id")) for entry in entries] == [
+        ("INVALID_ARGUMENT", None),
+        ("OK", "probe"),
+    ]
+    assert entries[0].request == {}
+
+
 def test_a_full_journal_of_wide_requests_is_readable_over_the_admin_api(fuzz: Fuzz) -> None:
     """10,000 journaled requests with ten permissions each (over grpc's default 4 MiB) come back whole."""
     grants = [

@@ -10,7 +10,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One served call. ``request`` is the decoded request; secrets are redacted when shown."""
+    """One served call. ``request`` is what the service layer kept of it (it redacts secrets when shown)."""
 
     seq: int
     method: str

@@ -242,6 +242,9 @@ def redacted_request(request: object) -> dict[str, Any]:
     """A journaled request as JSON-ready data, secrets redacted and long values cut."""
     if isinstance(request, dict):
         return dict(request)  # already a summary (see MAX_JOURNALED_REQUEST_BYTES)
+    if isinstance(request, tuple):  # (message type, bytes), as the dispatcher journals a request
+        message_type, raw = request
+        request = message_type.FromString(raw)
     if not isinstance(request, Message):
         return {}
     from google.protobuf.json_format import MessageToDict  # only when the journal is read

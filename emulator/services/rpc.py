@@ -243,7 +243,12 @@ class Dispatcher:
         key_id = caller.key_id if caller else ""
         if rpc.journaled:
             raw = trace.raw
-            request = trace.request if len(raw) <= MAX_JOURNALED_REQUEST_BYTES else _omitted(raw)
+            # The request's type and bytes, decoded again when the journal is read: a decoded message
+            # keeps about 1 KiB more than its bytes (its arena), for each of the journal's entries.
+            request = (
+                _omitted(raw) if len(raw) > MAX_JOURNALED_REQUEST_BYTES
+                else None if trace.request is None else (rpc.request, raw)
+            )  # fmt: skip
             state.journal.record(
                 method=rpc.path, emulator_time=now, wall_time=wall_time(), caller_kind=kind, key_id=key_id,
                 code=status, details=details, latency_ms=latency_ms, request=request,
