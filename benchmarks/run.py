@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -145,9 +144,18 @@ def health_check(target: str) -> None:
             raise RuntimeError(f"{target} is not SERVING: {answer.status}")
 
 
-def on_cpu(cpu: int | None) -> Callable[[], None] | None:
-    """What a child process runs before its program to keep to ``cpu`` (None: nothing)."""
-    return None if cpu is None else partial(os.sched_setaffinity, 0, {cpu})
+def spawn(command: Sequence[str], cpu: int | None, **options: Any) -> subprocess.Popen[Any]:
+    """Start ``command`` in the checkout, kept to ``cpu`` if one is given.
+
+    The process is pinned as soon as it has started, while its one thread is still starting Python,
+    so that every thread it starts later keeps to ``cpu`` too. Not with ``preexec_fn``: that forks
+    this process, grpc's threads and all, and runs their fork handlers, which can block the fork for
+    good (on Python 3.12 they did).
+    """
+    process = subprocess.Popen(command, cwd=ROOT, **options)
+    if cpu is not None:
+        os.sched_setaffinity(process.pid, {cpu})
+    return process
 
 
 def start_server(
@@ -156,13 +164,8 @@ def start_server(
     """Start a server process (kept to ``cpu``, if given); wait for its ready file and first SERVING health check."""
     ready_file = workdir / f"{kind}-{time.monotonic_ns()}.json"
     began = time.perf_counter()
-    process = subprocess.Popen(
-        server_command(kind, ready_file, extra),
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        preexec_fn=on_cpu(cpu),
+    process = spawn(
+        server_command(kind, ready_file, extra), cpu, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log
     )
     deadline = began + STARTUP_TIMEOUT
     while not ready_file.exists():
@@ -200,13 +203,12 @@ class LoadClient:
     """The load client process (benchmarks/loadclient.py), fed one job per line."""
 
     def __init__(self, cpu: int | None = None) -> None:
-        self._process = subprocess.Popen(
+        self._process = spawn(
             [sys.executable, "-m", "benchmarks.loadclient"],
-            cwd=ROOT,
+            cpu,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            preexec_fn=on_cpu(cpu),
         )
         self.pid = self._process.pid
 

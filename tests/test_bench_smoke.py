@@ -59,19 +59,24 @@ def test_smoke_run_writes_well_formed_results(tmp_path: Path) -> None:
 
 
 def test_pinned_servers_and_load_client_keep_to_their_cpus(tmp_path: Path) -> None:
-    """What ``--pin`` asks for is what the processes get: each server and the load client on its one CPU."""
+    """What ``--pin`` asks for is what the processes get: each server and the load client on its one CPU,
+    with every thread, also those grpc started after the process was pinned. The load client starts
+    after a server has answered a health check, so this process has grpc's threads when it starts it."""
     first, second = sorted(os.sched_getaffinity(0))[:2]
     script = f"""
         import os, subprocess
         from pathlib import Path
         from benchmarks.run import LoadClient, running
+        def cpus(pid):  # of all its threads
+            return sorted(set().union(*(os.sched_getaffinity(int(t)) for t in os.listdir(f"/proc/{{pid}}/task"))))
         with running("bare", Path({str(tmp_path)!r}), subprocess.DEVNULL, (), {first}) as served:
-            print(sorted(os.sched_getaffinity(served.process.pid)))
-        client = LoadClient({second})
-        print(sorted(os.sched_getaffinity(client.pid)))
-        client.close()
+            assert len(os.listdir(f"/proc/{{served.process.pid}}/task")) > 1  # grpc's threads have started
+            print(cpus(served.process.pid))
+            client = LoadClient({second})
+            print(cpus(client.pid))
+            client.close()
         with running("bare", Path({str(tmp_path)!r}), subprocess.DEVNULL) as served:  # not pinned: anywhere
-            print(sorted(os.sched_getaffinity(served.process.pid)))
+            print(cpus(served.process.pid))
     """
     finished = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT, capture_output=True, text=True, timeout=120
