@@ -13,8 +13,10 @@ ARGS ?=
 .PHONY: run test venv proto proto-check lint typecheck pytest node-test browser-test bench profile mutation coverage clean
 
 # Serving needs the runtime dependencies only; the checks and tests add their tools on top.
+# An existing .venv is kept when pyproject.toml changes (only the packages are brought up to date),
+# so the Python it was made with stays its Python: `make clean` starts over.
 $(RUNTIME): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
 	touch $(RUNTIME)
