@@ -88,14 +88,16 @@ class Items:
 
     def set(self, cache_name: str, key: bytes, value: bytes, ttl_ms: int) -> None:
         self._check(key, value, ttl_ms)
-        with self._caches.lock:
-            cache, now_ms = self._caches.cache(cache_name), self.now_ms()
-            cache.put(key, Item(value, now_ms + ttl_ms), now_ms)
+        self._store(cache_name, ((key, value, ttl_ms),))
 
     def set_batch(self, cache_name: str, items: Sequence[tuple[bytes, bytes, int]]) -> None:
         """Store every (key, value, ttl_ms); checked all first, so a refused batch stores nothing."""
         for index, (key, value, ttl_ms) in enumerate(items):
             self._check(key, value, ttl_ms, f"items[{index}].")
+        self._store(cache_name, items)
+
+    def _store(self, cache_name: str, items: Sequence[tuple[bytes, bytes, int]]) -> None:
+        """Store checked (key, value, ttl_ms) items, all at one instant."""
         with self._caches.lock:
             cache, now_ms = self._caches.cache(cache_name), self.now_ms()
             for key, value, ttl_ms in items:

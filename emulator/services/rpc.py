@@ -141,8 +141,11 @@ class Dispatcher:
         # every call, and a partial of a bound method costs it a dozen attribute lookups there.
         return grpc.unary_unary_rpc_method_handler(serve, response_serializer=serialize)
 
+    def _trace(self, rpc: Rpc, raw: bytes) -> _Trace:
+        return _Trace(rpc, self._emulator.state, raw, time.perf_counter())
+
     async def _unary(self, rpc: Rpc, raw: bytes, context: _Context) -> Message:
-        trace = _Trace(rpc, self._emulator.state, raw, time.perf_counter())
+        trace = self._trace(rpc, raw)
         try:
             response = trace.rpc.handler(await self._open(trace, context), trace.request)
             if not isinstance(response, Message):  # an awaitable of one
@@ -156,7 +159,7 @@ class Dispatcher:
         return response  # type: ignore[no-any-return]
 
     async def _stream(self, rpc: Rpc, raw: bytes, context: _Context) -> AsyncGenerator[Message, None]:
-        trace = _Trace(rpc, self._emulator.state, raw, time.perf_counter())
+        trace = self._trace(rpc, raw)
         responses: AsyncIterator[Message] | None = None
         try:
             responses = _each(trace.rpc.handler(await self._open(trace, context), trace.request))
